@@ -1,0 +1,68 @@
+// Package postgres opens FlowTrack's store on PostgreSQL through pgx and
+// applies its migrations. Many FlowTrack processes may share one database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/flowtrack/flowtrack/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open connects to the database at url. It does not migrate: the store's
+// Ready check reports ErrMigrationsPending until `flowtrack migrate` ran.
+func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: %w", err)
+	}
+	n := max(8, 4*runtime.NumCPU())
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("postgres: %w", err)
+	}
+	m, err := newMigrations(db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return sqlstore.New(db, db, sqlstore.Engine{
+		Name:              "postgres",
+		IsUniqueViolation: isUniqueViolation,
+		LockRow:           " FOR UPDATE",
+		Ready:             m.Check,
+	}), m, nil
+}
+
+func newMigrations(db *sql.DB) (*sqlstore.Migrations, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	// The session lock lets several processes run migrate at once safely.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.NewMigrations(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}

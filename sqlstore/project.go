@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+// scope is the data of one user; every statement has owner_id = s.owner
+// in its own WHERE clause.
+type scope struct {
+	db    *DB
+	owner int64
+}
+
+const projectSelect = `
+	SELECT p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at,
+		(SELECT count(*) FROM workflows w WHERE w.project_id = p.id AND w.owner_id = p.owner_id),
+		(SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.owner_id = p.owner_id)
+	FROM projects p`
+
+func scanProject(row interface{ Scan(...any) error }) (*flowtrack.Project, error) {
+	var p flowtrack.Project
+	var created, updated int64
+	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.Description, &created, &updated, &p.WorkflowCount, &p.TaskCount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, flowtrack.NotFound("Project")
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}
+
+func (s *scope) getProject(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Project, error) {
+	return scanProject(q.QueryRowContext(ctx, projectSelect+` WHERE p.owner_id = $1 AND p.id = $2`+lock, s.owner, id))
+}
+
+// ProjectList returns a page of the user's projects and their total count.
+func (s *scope) ProjectList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtrack.Project, int, error) {
+	var list []flowtrack.Project
+	var count int
+	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM projects WHERE owner_id = $1`, s.owner).Scan(&count); err != nil {
+			return err
+		}
+		var err error
+		list, err = collect(ctx, tx, scanProject, projectSelect+`
+			WHERE p.owner_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2 OFFSET $3`,
+			s.owner, lq.Limit, lq.Offset)
+		return err
+	})
+	return list, count, err
+}
+
+// ProjectGet returns one of the user's projects.
+func (s *scope) ProjectGet(ctx context.Context, id int64) (*flowtrack.Project, error) {
+	return s.getProject(ctx, s.db.read, id, "")
+}
+
+// ProjectCreate adds a project owned by the user.
+func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*flowtrack.Project, error) {
+	now := flowtrack.Now()
+	p := &flowtrack.Project{OwnerID: s.owner, Name: in.Name.Value, Description: in.Description.Value, CreatedAt: now, UpdatedAt: now}
+	err := s.db.write.QueryRowContext(ctx, `
+		INSERT INTO projects (owner_id, name, description, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+		s.owner, p.Name, p.Description, micros(now)).Scan(&p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ProjectUpdate changes the set fields of a project once check accepts it.
+func (s *scope) ProjectUpdate(ctx context.Context, id int64, in flowtrack.ProjectInput, check func(*flowtrack.Project) error) (*flowtrack.Project, error) {
+	var p *flowtrack.Project
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := s.getProject(ctx, tx, id, s.db.engine.LockRow)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(cur); err != nil {
+				return err
+			}
+		}
+		if in.Name.Set {
+			cur.Name = in.Name.Value
+		}
+		if in.Description.Set {
+			cur.Description = in.Description.Value
+		}
+		cur.UpdatedAt = flowtrack.Now()
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE projects SET name = $1, description = $2, updated_at = $3 WHERE owner_id = $4 AND id = $5`,
+			cur.Name, cur.Description, micros(cur.UpdatedAt), s.owner, id); err != nil {
+			return err
+		}
+		p = cur
+		return nil
+	})
+	return p, err
+}
+
+// ProjectDelete deletes a project with its workflows and tasks.
+func (s *scope) ProjectDelete(ctx context.Context, id int64, check func(*flowtrack.Project) error) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if check != nil {
+			cur, err := s.getProject(ctx, tx, id, s.db.engine.LockRow)
+			if err != nil {
+				return err
+			}
+			if err := check(cur); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE owner_id = $1 AND id = $2`, s.owner, id)
+		if err != nil {
+			return err
+		}
+		return affectedOne(res, "Project")
+	})
+}

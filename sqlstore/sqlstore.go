@@ -1,0 +1,155 @@
+// Package sqlstore implements FlowTrack's store contract in SQL that
+// SQLite and PostgreSQL both speak. The engine packages open the
+// connections, apply their migrations and tell sqlstore how their driver
+// reports constraint violations; everything else is shared here, so both
+// engines run the same statements.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+// Engine is what differs between the database engines.
+type Engine struct {
+	Name string
+	// IsUniqueViolation tells whether err is a unique constraint failure.
+	IsUniqueViolation func(error) bool
+	// LockRow is appended to a SELECT of a row about to be changed; empty
+	// where the write transaction already excludes other writers.
+	LockRow string
+	// Ready reports whether the schema is current.
+	Ready func(ctx context.Context) error
+}
+
+// DB is a FlowTrack store over database/sql. Reads and writes may use
+// separate pools: SQLite allows one writer at a time, so its write pool
+// has one connection and readers never wait behind it.
+type DB struct {
+	read, write *sql.DB
+	engine      Engine
+}
+
+// New returns a store reading from read and writing to write (which may
+// be the same pool).
+func New(read, write *sql.DB, engine Engine) *DB {
+	return &DB{read: read, write: write, engine: engine}
+}
+
+var _ flowtrack.Store = (*DB)(nil)
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ready returns nil when the database answers and its schema is current.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return err
+	}
+	if db.engine.Ready != nil {
+		return db.engine.Ready(ctx)
+	}
+	return nil
+}
+
+// Engine returns the name of the database engine.
+func (db *DB) Engine() string { return db.engine.Name }
+
+// ForUser returns the data of one user.
+func (db *DB) ForUser(userID int64) flowtrack.Scope {
+	return &scope{db: db, owner: userID}
+}
+
+// queryer is what a transaction and a pool have in common.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// inTx runs fn in a transaction on the write pool and commits it if fn
+// returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// inReadTx runs fn in a read-only snapshot, so a count and its page agree.
+func (db *DB) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// micros converts a time to the stored form.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts the stored form to a UTC time.
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// nullMicros converts a nullable stored time.
+func nullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// affectedOne turns a result that changed no row into a not-found error.
+func affectedOne(res sql.Result, resource string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return flowtrack.NotFound(resource)
+	}
+	return nil
+}
+
+// collect runs a query and scans every row with scan.
+func collect[T any](ctx context.Context, q queryer, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, *v)
+	}
+	return list, rows.Err()
+}
+
+// SQL returns the write pool, for tests and tools that check what the
+// database itself enforces. The API never sees it.
+func (db *DB) SQL() *sql.DB { return db.write }

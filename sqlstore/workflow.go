@@ -1,0 +1,147 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+const workflowSelect = `
+	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at,
+		(SELECT count(*) FROM tasks t WHERE t.workflow_id = w.id AND t.owner_id = w.owner_id)
+	FROM workflows w`
+
+func scanWorkflow(row interface{ Scan(...any) error }) (*flowtrack.Workflow, error) {
+	var w flowtrack.Workflow
+	var created, updated int64
+	err := row.Scan(&w.ID, &w.OwnerID, &w.ProjectID, &w.Name, &w.Status, &created, &updated, &w.TaskCount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, flowtrack.NotFound("Workflow")
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.CreatedAt, w.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &w, nil
+}
+
+func (s *scope) getWorkflow(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Workflow, error) {
+	return scanWorkflow(q.QueryRowContext(ctx, workflowSelect+` WHERE w.owner_id = $1 AND w.id = $2`+lock, s.owner, id))
+}
+
+// ownProject checks that a project referenced by input is the user's.
+func (s *scope) ownProject(ctx context.Context, q queryer, id int64) error {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE owner_id = $1 AND id = $2`, s.owner, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return flowtrack.Invalid("project", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
+	}
+	return err
+}
+
+// WorkflowList returns a page of the user's workflows and their total count.
+func (s *scope) WorkflowList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtrack.Workflow, int, error) {
+	var list []flowtrack.Workflow
+	var count int
+	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM workflows WHERE owner_id = $1`, s.owner).Scan(&count); err != nil {
+			return err
+		}
+		var err error
+		list, err = collect(ctx, tx, scanWorkflow, workflowSelect+`
+			WHERE w.owner_id = $1 ORDER BY w.created_at DESC, w.id DESC LIMIT $2 OFFSET $3`,
+			s.owner, lq.Limit, lq.Offset)
+		return err
+	})
+	return list, count, err
+}
+
+// WorkflowGet returns one of the user's workflows.
+func (s *scope) WorkflowGet(ctx context.Context, id int64) (*flowtrack.Workflow, error) {
+	return s.getWorkflow(ctx, s.db.read, id, "")
+}
+
+// WorkflowCreate adds a workflow to one of the user's projects.
+func (s *scope) WorkflowCreate(ctx context.Context, in flowtrack.WorkflowInput) (*flowtrack.Workflow, error) {
+	now := flowtrack.Now()
+	w := &flowtrack.Workflow{OwnerID: s.owner, ProjectID: in.ProjectID.Value, Name: in.Name.Value,
+		Status: flowtrack.WorkflowStatuses[0], CreatedAt: now, UpdatedAt: now}
+	if in.Status.Set {
+		w.Status = in.Status.Value
+	}
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.ownProject(ctx, tx, w.ProjectID); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `
+			INSERT INTO workflows (owner_id, project_id, name, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+			s.owner, w.ProjectID, w.Name, w.Status, micros(now)).Scan(&w.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// WorkflowUpdate changes the set fields of a workflow once check accepts
+// it; moving it to another project carries its tasks along.
+func (s *scope) WorkflowUpdate(ctx context.Context, id int64, in flowtrack.WorkflowInput, check func(*flowtrack.Workflow) error) (*flowtrack.Workflow, error) {
+	var w *flowtrack.Workflow
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := s.getWorkflow(ctx, tx, id, s.db.engine.LockRow)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(cur); err != nil {
+				return err
+			}
+		}
+		if in.ProjectID.Set && in.ProjectID.Value != cur.ProjectID {
+			if err := s.ownProject(ctx, tx, in.ProjectID.Value); err != nil {
+				return err
+			}
+			cur.ProjectID = in.ProjectID.Value
+		}
+		if in.Name.Set {
+			cur.Name = in.Name.Value
+		}
+		if in.Status.Set {
+			cur.Status = in.Status.Value
+		}
+		cur.UpdatedAt = flowtrack.Now()
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE workflows SET project_id = $1, name = $2, status = $3, updated_at = $4
+			WHERE owner_id = $5 AND id = $6`,
+			cur.ProjectID, cur.Name, cur.Status, micros(cur.UpdatedAt), s.owner, id); err != nil {
+			return err
+		}
+		w = cur
+		return nil
+	})
+	return w, err
+}
+
+// WorkflowDelete deletes a workflow with its tasks.
+func (s *scope) WorkflowDelete(ctx context.Context, id int64, check func(*flowtrack.Workflow) error) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if check != nil {
+			cur, err := s.getWorkflow(ctx, tx, id, s.db.engine.LockRow)
+			if err != nil {
+				return err
+			}
+			if err := check(cur); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM workflows WHERE owner_id = $1 AND id = $2`, s.owner, id)
+		if err != nil {
+			return err
+		}
+		return affectedOne(res, "Workflow")
+	})
+}

@@ -1,0 +1,115 @@
+package flowtrack
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is a FlowTrack database. Only the authentication step and the
+// admin panel hold one; everything a user's request touches goes through
+// the Scope that ForUser returns.
+type Store interface {
+	Accounts
+	// ForUser returns the data of one user. Every query it runs carries
+	// the owner condition; another user's object is ErrNotFound.
+	ForUser(userID int64) Scope
+	// Ready returns nil when the database answers and its schema is current.
+	Ready(ctx context.Context) error
+	Close() error
+}
+
+// Accounts holds users, refresh tokens and login throttling counters.
+type Accounts interface {
+	// UserCreate adds a user; a taken username is a *ValidationError.
+	UserCreate(ctx context.Context, u *User) error
+	// UserGet returns a user by id, or a *NotFoundError.
+	UserGet(ctx context.Context, id int64) (*User, error)
+	// UserByUsername returns the user with exactly that username, or a *NotFoundError.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UserUpdate stores a user's email and flags, or returns a *NotFoundError.
+	UserUpdate(ctx context.Context, u *User) error
+	// UserSetLastLogin records a successful login.
+	UserSetLastLogin(ctx context.Context, id int64, at time.Time) error
+	// UserSetPassword replaces a password hash and revokes every refresh
+	// token of the user, in one transaction.
+	UserSetPassword(ctx context.Context, id int64, hash string, at time.Time) error
+	// UserDelete deletes a user and everything the user owns.
+	UserDelete(ctx context.Context, id int64) error
+
+	// RefreshTokenAdd records a newly issued refresh token as outstanding.
+	RefreshTokenAdd(ctx context.Context, t RefreshToken) error
+	// RefreshTokenRotate marks an outstanding token as replaced by next and
+	// records next, atomically. A token that was already replaced means the
+	// token was stolen: the whole family is revoked and ErrTokenReused
+	// returned. A revoked token is ErrTokenRevoked, an unknown one
+	// ErrTokenUnknown.
+	RefreshTokenRotate(ctx context.Context, jti string, next RefreshToken, at time.Time) error
+	// RefreshTokenRevoke blacklists one token (logout); a revoked or
+	// replaced one is ErrTokenRevoked, an unknown one ErrTokenUnknown.
+	RefreshTokenRevoke(ctx context.Context, jti string, at time.Time) error
+	// RefreshTokenState returns ErrTokenRevoked if a token was revoked or
+	// replaced, ErrTokenUnknown if it was never recorded, else nil.
+	RefreshTokenState(ctx context.Context, jti string) error
+
+	// LoginFailures counts the failures recorded for a key since a time and
+	// returns the oldest of them.
+	LoginFailures(ctx context.Context, key string, since time.Time) (count int, oldest time.Time, err error)
+	// LoginFailureAdd records a failed login under each key and forgets
+	// failures older than before.
+	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error
+}
+
+// RefreshToken is the server's record of an issued refresh token.
+type RefreshToken struct {
+	JTI       string
+	UserID    int64
+	Family    string // the jti of the login the token descends from
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+// Errors of the refresh-token methods.
+var (
+	ErrTokenRevoked = errors.New("token is blacklisted")
+	ErrTokenReused  = errors.New("refresh token reused")
+	ErrTokenUnknown = errors.New("token is unknown")
+)
+
+// Scope is the data of one user: the only data access the API has.
+// Every method returns a *NotFoundError for an object that is missing or
+// belongs to another user, and a *ValidationError for a reference (project,
+// workflow) that is.
+type Scope interface {
+	ProjectList(ctx context.Context, q ListQuery) ([]Project, int, error)
+	ProjectGet(ctx context.Context, id int64) (*Project, error)
+	ProjectCreate(ctx context.Context, in ProjectInput) (*Project, error)
+	// ProjectUpdate applies in after check accepts the current project,
+	// in one transaction; check may return ErrPrecondition.
+	ProjectUpdate(ctx context.Context, id int64, in ProjectInput, check func(*Project) error) (*Project, error)
+	// ProjectDelete deletes a project with its workflows and tasks.
+	ProjectDelete(ctx context.Context, id int64, check func(*Project) error) error
+
+	WorkflowList(ctx context.Context, q ListQuery) ([]Workflow, int, error)
+	WorkflowGet(ctx context.Context, id int64) (*Workflow, error)
+	WorkflowCreate(ctx context.Context, in WorkflowInput) (*Workflow, error)
+	WorkflowUpdate(ctx context.Context, id int64, in WorkflowInput, check func(*Workflow) error) (*Workflow, error)
+	WorkflowDelete(ctx context.Context, id int64, check func(*Workflow) error) error
+
+	TaskList(ctx context.Context, q ListQuery) ([]Task, int, error)
+	TaskGet(ctx context.Context, id int64) (*Task, error)
+	TaskCreate(ctx context.Context, in TaskInput) (*Task, error)
+	TaskUpdate(ctx context.Context, id int64, in TaskInput, check func(*Task) error) (*Task, error)
+	TaskDelete(ctx context.Context, id int64, check func(*Task) error) error
+}
+
+// ListQuery selects a page of a collection, newest first.
+type ListQuery struct {
+	Offset int
+	Limit  int
+}
+
+// MsgInvalidPK is DRF's message for a reference to a missing object.
+func MsgInvalidPK(raw string) string {
+	return `Invalid pk "` + raw + `" - object does not exist.`
+}
