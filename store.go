@@ -107,6 +107,16 @@ type Scope interface {
 type ListQuery struct {
 	Offset int
 	Limit  int
+	// Last selects the last page of Limit rows instead of Offset.
+	Last bool
+}
+
+// PageOffset returns the offset of the page q selects among count rows.
+func (q ListQuery) PageOffset(count int) int {
+	if !q.Last || q.Limit <= 0 {
+		return q.Offset
+	}
+	return max(0, (count-1)/q.Limit*q.Limit)
 }
 
 // MsgInvalidPK is DRF's message for a reference to a missing object.

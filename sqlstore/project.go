@@ -50,7 +50,7 @@ func (s *scope) ProjectList(ctx context.Context, lq flowtrack.ListQuery) ([]flow
 		var err error
 		list, err = collect(ctx, tx, scanProject, projectSelect+`
 			WHERE p.owner_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2 OFFSET $3`,
-			s.owner, lq.Limit, lq.Offset)
+			s.owner, lq.Limit, lq.PageOffset(count))
 		return err
 	})
 	return list, count, err

@@ -66,7 +66,7 @@ func (s *scope) TaskList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtra
 		var err error
 		list, err = collect(ctx, tx, scanTask, taskSelect+`
 			WHERE t.owner_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2 OFFSET $3`,
-			s.owner, lq.Limit, lq.Offset)
+			s.owner, lq.Limit, lq.PageOffset(count))
 		return err
 	})
 	return list, count, err

@@ -53,7 +53,7 @@ func (s *scope) WorkflowList(ctx context.Context, lq flowtrack.ListQuery) ([]flo
 		var err error
 		list, err = collect(ctx, tx, scanWorkflow, workflowSelect+`
 			WHERE w.owner_id = $1 ORDER BY w.created_at DESC, w.id DESC LIMIT $2 OFFSET $3`,
-			s.owner, lq.Limit, lq.Offset)
+			s.owner, lq.Limit, lq.PageOffset(count))
 		return err
 	})
 	return list, count, err

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+// request is what a handler works with: the HTTP request and, behind
+// authentication, the caller and the caller's data.
+type request struct {
+	*http.Request
+	user *flowtrack.User
+	data flowtrack.Scope
+}
+
+// handlerFunc handles one method of an endpoint and returns its error for
+// writeError.
+type handlerFunc func(w http.ResponseWriter, r *request) error
+
+// methods maps HTTP methods to their handlers.
+type methods map[string]handlerFunc
+
+// methodOrder is the order DRF lists methods in the Allow header.
+var methodOrder = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// allow returns the Allow header of an endpoint: HEAD with GET, OPTIONS always.
+func (m methods) allow() string {
+	var list []string
+	for _, method := range methodOrder {
+		_, ok := m[method]
+		if ok || method == "OPTIONS" || (method == "HEAD" && m["GET"] != nil) {
+			list = append(list, method)
+		}
+	}
+	return strings.Join(list, ", ")
+}
+
+// dispatch picks the handler of the request's method, after the checks
+// that DRF runs first (authentication, permissions) have passed.
+func (m methods) dispatch(name string, w http.ResponseWriter, r *request) error {
+	allow := m.allow()
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	if method == http.MethodOptions {
+		writeJSON(w, http.StatusOK, metadata{Name: name, Renders: []string{"application/json"}, Parses: []string{"application/json"}})
+		return nil
+	}
+	h, ok := m[method]
+	if !ok {
+		return methodNotAllowed(r.Method, allow)
+	}
+	return h(w, r)
+}
+
+// metadata is the body of OPTIONS, as DRF's SimpleMetadata starts it.
+type metadata struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Renders     []string `json:"renders"`
+	Parses      []string `json:"parses"`
+}
+
+// errorHandler adapts a function returning an error to http.Handler.
+func (s *Server) errorHandler(f func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// public is an endpoint that needs no authentication, as SimpleJWT's token
+// views: the Authorization header is ignored. gate, if not nil, runs
+// before the method check, as DRF's permission classes do.
+func (s *Server) public(name string, gate func(*http.Request) error, m methods) http.Handler {
+	allow := m.allow()
+	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow) // DRF sends it on every answer of a view
+		if gate != nil {
+			if err := gate(r); err != nil {
+				return err
+			}
+		}
+		return m.dispatch(name, w, &request{Request: r})
+	})
+}
+
+// private is an endpoint for authenticated users only. Its handlers get
+// the caller's data and nothing wider.
+func (s *Server) private(name string, m methods) http.Handler {
+	allow := m.allow()
+	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		user, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if user == nil {
+			return unauthorized(detail{"Authentication credentials were not provided."})
+		}
+		return m.dispatch(name, w, &request{Request: r, user: user, data: s.store.ForUser(user.ID)})
+	})
+}
+
+// gate returns its argument; it names the permission step in routes.go.
+func (s *Server) gate(f func(*http.Request) error) func(*http.Request) error { return f }
+
+// service is a plain GET endpoint outside the API's authentication.
+func (s *Server) service(f func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	m := methods{"GET": func(w http.ResponseWriter, r *request) error { return f(w, r.Request) }}
+	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
+		return m.dispatch("Service", w, &request{Request: r})
+	})
+}
+
+// fail answers every request with err.
+func (s *Server) fail(err error) http.Handler {
+	return s.errorHandler(func(http.ResponseWriter, *http.Request) error { return err })
+}

@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+// resource describes one collection of the API; its handlers are written
+// once for projects, workflows and tasks alike.
+type resource[T, In any] struct {
+	name   string // the model name in DRF's messages: "Project"
+	path   string // the collection's path: "/api/projects/"
+	list   func(flowtrack.Scope, context.Context, flowtrack.ListQuery) ([]T, int, error)
+	get    func(flowtrack.Scope, context.Context, int64) (*T, error)
+	create func(flowtrack.Scope, context.Context, In) (*T, error)
+	update func(flowtrack.Scope, context.Context, int64, In, func(*T) error) (*T, error)
+	delete func(flowtrack.Scope, context.Context, int64, func(*T) error) error
+	decode func(o object, p *flowtrack.Problems, full bool) In
+	render func(*T) any
+	id     func(*T) int64
+}
+
+var projects = &resource[flowtrack.Project, flowtrack.ProjectInput]{
+	name: "Project", path: "/api/projects/",
+	list: flowtrack.Scope.ProjectList, get: flowtrack.Scope.ProjectGet, create: flowtrack.Scope.ProjectCreate,
+	update: flowtrack.Scope.ProjectUpdate, delete: flowtrack.Scope.ProjectDelete,
+	decode: decodeProject, render: renderProject, id: func(p *flowtrack.Project) int64 { return p.ID },
+}
+
+var workflows = &resource[flowtrack.Workflow, flowtrack.WorkflowInput]{
+	name: "Workflow", path: "/api/workflows/",
+	list: flowtrack.Scope.WorkflowList, get: flowtrack.Scope.WorkflowGet, create: flowtrack.Scope.WorkflowCreate,
+	update: flowtrack.Scope.WorkflowUpdate, delete: flowtrack.Scope.WorkflowDelete,
+	decode: decodeWorkflow, render: renderWorkflow, id: func(w *flowtrack.Workflow) int64 { return w.ID },
+}
+
+var tasks = &resource[flowtrack.Task, flowtrack.TaskInput]{
+	name: "Task", path: "/api/tasks/",
+	list: flowtrack.Scope.TaskList, get: flowtrack.Scope.TaskGet, create: flowtrack.Scope.TaskCreate,
+	update: flowtrack.Scope.TaskUpdate, delete: flowtrack.Scope.TaskDelete,
+	decode: decodeTask, render: renderTask, id: func(t *flowtrack.Task) int64 { return t.ID },
+}
+
+// objectID reads the {id} of a detail path. An id that is not a number is
+// DRF's bare 404; a number that no row can have is the model's 404.
+func (res *resource[T, In]) objectID(r *request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	switch {
+	case err == nil && id > 0:
+		return id, nil
+	case err == nil, errors.Is(err, strconv.ErrRange):
+		return 0, flowtrack.NotFound(res.name)
+	}
+	return 0, errNotFound
+}
+
+// writeObject writes one object with its ETag.
+func (res *resource[T, In]) writeObject(w http.ResponseWriter, status int, obj *T) error {
+	body, err := marshal(res.render(obj))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etagOf(body))
+	writeBody(w, status, body)
+	return nil
+}
+
+// etag returns the strong ETag of an object's representation.
+func (res *resource[T, In]) etag(obj *T) string {
+	body, _ := marshal(res.render(obj))
+	return etagOf(body)
+}
+
+// etagOf is a strong validator: it changes whenever the body does.
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// etagMatches evaluates an If-Match or If-None-Match list against etag,
+// with strong comparison; "*" matches any existing object.
+func etagMatches(header, etag string) bool {
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || candidate == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// precondition returns the If-Match check of a write, or nil when the
+// request has none, so a plain write skips computing the ETag.
+func (res *resource[T, In]) precondition(r *request) func(*T) error {
+	ifMatch, ok := r.Header["If-Match"]
+	if !ok {
+		return nil
+	}
+	header := strings.Join(ifMatch, ",")
+	return func(cur *T) error {
+		if !etagMatches(header, res.etag(cur)) {
+			return flowtrack.ErrPrecondition
+		}
+		return nil
+	}
+}
+
+func (res *resource[T, In]) handleGet(w http.ResponseWriter, r *request) error {
+	id, err := res.objectID(r)
+	if err != nil {
+		return err
+	}
+	obj, err := res.get(r.data, r.Context(), id)
+	if err != nil {
+		return err
+	}
+	body, err := marshal(res.render(obj))
+	if err != nil {
+		return err
+	}
+	etag := etagOf(body)
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	writeBody(w, http.StatusOK, body)
+	return nil
+}
+
+func (res *resource[T, In]) handleCreate(w http.ResponseWriter, r *request) error {
+	o, err := readObject(r.Request)
+	if err != nil {
+		return err
+	}
+	var p flowtrack.Problems
+	in := res.decode(o, &p, true)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	obj, err := res.create(r.data, r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", res.path+strconv.FormatInt(res.id(obj), 10)+"/")
+	return res.writeObject(w, http.StatusCreated, obj)
+}
+
+// handleUpdate is PUT (full) or PATCH. DRF looks the object up before it
+// parses the body, so body errors are reported from inside the store's
+// transaction, once the object is known to exist and its ETag matches.
+func (res *resource[T, In]) handleUpdate(full bool) handlerFunc {
+	return func(w http.ResponseWriter, r *request) error {
+		id, err := res.objectID(r)
+		if err != nil {
+			return err
+		}
+		var in In
+		o, inputErr := readObject(r.Request)
+		if inputErr == nil {
+			var p flowtrack.Problems
+			in = res.decode(o, &p, full)
+			inputErr = p.Err()
+		}
+		ifMatch := res.precondition(r)
+		obj, err := res.update(r.data, r.Context(), id, in, func(cur *T) error {
+			if ifMatch != nil {
+				if err := ifMatch(cur); err != nil {
+					return err
+				}
+			}
+			return inputErr
+		})
+		if err != nil {
+			return err
+		}
+		return res.writeObject(w, http.StatusOK, obj)
+	}
+}
+
+func (res *resource[T, In]) handleDelete(w http.ResponseWriter, r *request) error {
+	id, err := res.objectID(r)
+	if err != nil {
+		return err
+	}
+	if err := res.delete(r.data, r.Context(), id, res.precondition(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

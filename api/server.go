@@ -1,0 +1,55 @@
+// Package api serves FlowTrack's JSON API: the SimpleJWT-compatible
+// authentication endpoints and the user-scoped projects, workflows and
+// tasks, with DRF's wire format.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/token"
+)
+
+// Config holds the API's settings.
+type Config struct {
+	AllowSignup bool
+	// LoginFailuresPerUser and LoginFailuresPerAddr are how many failed
+	// logins within LoginWindow throttle a username or a client address.
+	LoginFailuresPerUser int
+	LoginFailuresPerAddr int
+	LoginWindow          time.Duration
+}
+
+// DefaultConfig is the configuration api.md describes.
+var DefaultConfig = Config{
+	AllowSignup:          true,
+	LoginFailuresPerUser: 5,
+	LoginFailuresPerAddr: 20,
+	LoginWindow:          time.Minute,
+}
+
+// Server is the API. Only authentication and the auth endpoints use the
+// unscoped store; resource handlers receive a store bound to the caller.
+type Server struct {
+	store   flowtrack.Store
+	tokens  *token.Issuer
+	hasher  *password.Hasher
+	log     *slog.Logger
+	cfg     Config
+	handler http.Handler
+}
+
+// NewServer returns the API handler, with every route of routes.go.
+func NewServer(store flowtrack.Store, tokens *token.Issuer, hasher *password.Hasher, log *slog.Logger, cfg Config) *Server {
+	s := &Server{store: store, tokens: tokens, hasher: hasher, log: log, cfg: cfg}
+	s.handler = s.middleware(s.routes())
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}

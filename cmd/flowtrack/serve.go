@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/flowtrack/flowtrack/api"
+	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/token"
+)
+
+// shutdownGrace is how long in-flight requests may take to finish once
+// the server is asked to stop.
+const shutdownGrace = 30 * time.Second
+
+// serve runs the HTTP server until ctx ends, then drains it.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", args)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	key, err := cfg.loadSecretKey()
+	if err != nil {
+		return err
+	}
+	db, migrations, err := cfg.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if migrations != nil {
+		if err := migrations.Check(ctx); err != nil {
+			return err
+		}
+	}
+	apiCfg := api.DefaultConfig
+	apiCfg.AllowSignup = cfg.allowSignup
+	handler := api.NewServer(db,
+		token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL),
+		password.NewHasher(password.OWASP, runtime.NumCPU()),
+		log, apiCfg)
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("FLOWTRACK_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "flowtrack %s listening on http://%s (%s)\n", version(), ln.Addr(), db.Engine())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish; their writes commit
+	// before the database is closed.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
