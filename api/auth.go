@@ -437,4 +437,3 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
-
