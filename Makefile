@@ -1,0 +1,35 @@
+# FlowTrack's commands. `make run` serves on SQLite with no set-up;
+# `make test` checks formatting and vet, runs every test (on PostgreSQL
+# too when a server is reachable) and fuzzes the decoders briefly.
+
+GO ?= go
+# The PostgreSQL server that tests create their throwaway databases on.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+FUZZTIME ?= 10s
+
+.PHONY: run build test lint fuzz clean
+
+run:
+	$(GO) run ./cmd/flowtrack
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/flowtrack ./cmd/flowtrack
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: lint
+	@if [ -z "$$FLOWTRACK_TEST_POSTGRES" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then \
+		export FLOWTRACK_TEST_POSTGRES='$(PG_TEST_URL)'; \
+	fi; \
+	if [ -n "$$FLOWTRACK_TEST_POSTGRES" ]; then echo "testing on SQLite and PostgreSQL"; \
+	else echo "PostgreSQL not reachable: testing on SQLite only (set FLOWTRACK_TEST_POSTGRES to a server URL)"; fi; \
+	$(GO) test -count=1 ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzRequestDecoding$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
