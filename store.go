@@ -101,7 +101,37 @@ type Scope interface {
 	TaskCreate(ctx context.Context, in TaskInput) (*Task, error)
 	TaskUpdate(ctx context.Context, id int64, in TaskInput, check func(*Task) error) (*Task, error)
 	TaskDelete(ctx context.Context, id int64, check func(*Task) error) error
+
+	// IdempotencyBegin reserves an Idempotency-Key for a request whose
+	// content hashes to hash. It returns (nil, nil) once reserved, the
+	// stored response when an identical request already finished,
+	// ErrIdempotencyMismatch when the key was used for another request and
+	// ErrIdempotencyBusy while the first request runs. Keys older than
+	// IdempotencyTTL are forgotten.
+	IdempotencyBegin(ctx context.Context, key, hash string, now time.Time) (*StoredResponse, error)
+	// IdempotencyFinish stores the response of a reserved key.
+	IdempotencyFinish(ctx context.Context, key string, resp StoredResponse) error
+	// IdempotencyRelease forgets a reserved key whose request failed, so
+	// that a corrected retry can run.
+	IdempotencyRelease(ctx context.Context, key string) error
 }
+
+// IdempotencyTTL is how long an Idempotency-Key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+// StoredResponse is the first response to an idempotent request.
+type StoredResponse struct {
+	Status   int
+	Location string
+	ETag     string
+	Body     []byte
+}
+
+// Errors of IdempotencyBegin.
+var (
+	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
+	ErrIdempotencyBusy     = errors.New("idempotency key in use by a running request")
+)
 
 // ListQuery selects a page of a collection, newest first.
 type ListQuery struct {

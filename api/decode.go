@@ -28,25 +28,32 @@ type object map[string]any
 // further), bad JSON is 400, and a JSON value that is not an object is a
 // non_field_errors 400.
 func readObject(r *http.Request) (object, error) {
+	_, o, err := readBody(r)
+	return o, err
+}
+
+// readBody is readObject that also returns the raw body.
+func readBody(r *http.Request) ([]byte, object, error) {
 	if r.ContentLength > maxBody {
-		return nil, errTooLarge
+		return nil, nil, errTooLarge
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, errTooLarge
+		return nil, nil, errTooLarge
 	}
 	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "Malformed request.")
+		return nil, nil, errorf(http.StatusBadRequest, "Malformed request.")
 	}
 	if len(body) == 0 {
-		return object{}, nil
+		return body, object{}, nil
 	}
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		return nil, errorf(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", ct))
+		return nil, nil, errorf(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", ct))
 	}
-	return parseObject(body)
+	o, err := parseObject(body)
+	return body, o, err
 }
 
 // parseObject decodes a JSON body that must be an object.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowtrack/flowtrack"
 )
@@ -135,8 +136,9 @@ func (res *resource[T, In]) handleGet(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// handleCreate is POST on a collection, at most once per Idempotency-Key.
 func (res *resource[T, In]) handleCreate(w http.ResponseWriter, r *request) error {
-	o, err := readObject(r.Request)
+	raw, o, err := readBody(r.Request)
 	if err != nil {
 		return err
 	}
@@ -145,12 +147,41 @@ func (res *resource[T, In]) handleCreate(w http.ResponseWriter, r *request) erro
 	if err := p.Err(); err != nil {
 		return err
 	}
-	obj, err := res.create(r.data, r.Context(), in)
+	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", res.path+strconv.FormatInt(res.id(obj), 10)+"/")
-	return res.writeObject(w, http.StatusCreated, obj)
+	if key != "" {
+		stored, err := r.data.IdempotencyBegin(r.Context(), key, requestHash(r, res.path, raw), time.Now())
+		if err != nil {
+			return idempotencyError(err)
+		}
+		if stored != nil {
+			replay(w, stored)
+			return nil
+		}
+	}
+	obj, err := res.create(r.data, r.Context(), in)
+	if err != nil {
+		if key != "" {
+			// A failed create saves nothing, so a corrected retry may run.
+			err = errors.Join(err, r.data.IdempotencyRelease(context.WithoutCancel(r.Context()), key))
+		}
+		return err
+	}
+	body, err := marshal(res.render(obj))
+	if err != nil {
+		return err
+	}
+	resp := flowtrack.StoredResponse{Status: http.StatusCreated, Body: body, ETag: etagOf(body),
+		Location: res.path + strconv.FormatInt(res.id(obj), 10) + "/"}
+	if key != "" {
+		if err := r.data.IdempotencyFinish(context.WithoutCancel(r.Context()), key, resp); err != nil {
+			return err
+		}
+	}
+	replay(w, &resp)
+	return nil
 }
 
 // handleUpdate is PUT (full) or PATCH. DRF looks the object up before it
