@@ -23,6 +23,8 @@ type Store interface {
 type Accounts interface {
 	// UserCreate adds a user; a taken username is a *ValidationError.
 	UserCreate(ctx context.Context, u *User) error
+	// UsernameTaken tells whether a username is in use, regardless of case.
+	UsernameTaken(ctx context.Context, username string) (bool, error)
 	// UserGet returns a user by id, or a *NotFoundError.
 	UserGet(ctx context.Context, id int64) (*User, error)
 	// UserByUsername returns the user with exactly that username, or a *NotFoundError.

@@ -320,7 +320,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *request) error {
 	}
 	var p flowtrack.Problems
 	username := o.str(&p, "username")
-	email := o.str(&p, "email")
+	email := o.email(&p, "email")
 	pw := o.str(&p, "password")
 	for field, v := range map[string]flowtrack.Opt[string]{"username": username, "email": email, "password": pw} {
 		if !v.Set && !p.Has(field) {
@@ -336,6 +336,17 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *request) error {
 	if pw.Set {
 		pw.Value, _ = flowtrack.CheckString(pw.Value, true, 0)
 		flowtrack.CheckPassword(&p, "password", pw.Value, username.Value, email.Value)
+	}
+	if username.Set && !p.Has("username") {
+		// Checked with the other fields so all errors come together; the
+		// unique index still settles a race.
+		taken, err := s.store.UsernameTaken(r.Context(), username.Value)
+		if err != nil {
+			return err
+		}
+		if taken {
+			p.Add("username", flowtrack.MsgUsernameTaken)
+		}
 	}
 	p.SortBy([]string{"username", "email", "password"})
 	if err := p.Err(); err != nil {
@@ -368,7 +379,7 @@ func (s *Server) handleMeUpdate(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	var p flowtrack.Problems
-	email := o.str(&p, "email")
+	email := o.email(&p, "email")
 	if email.Set {
 		email.Value = flowtrack.CheckEmail(&p, "email", email.Value)
 	}

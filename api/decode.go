@@ -129,6 +129,17 @@ func pyStr(v any) string {
 // other types are "Not a valid string.". The rules (blank, length) are the
 // domain's.
 func (o object) str(p *flowtrack.Problems, field string) flowtrack.Opt[string] {
+	return o.text(p, field, "Not a valid string.")
+}
+
+// email reads an email field: DRF's EmailField is a CharField whose
+// message for a value of the wrong type is its own.
+func (o object) email(p *flowtrack.Problems, field string) flowtrack.Opt[string] {
+	return o.text(p, field, flowtrack.MsgEmailInvalid)
+}
+
+// text reads a string field, with invalid as the message for a wrong type.
+func (o object) text(p *flowtrack.Problems, field, invalid string) flowtrack.Opt[string] {
 	v, ok := o[field]
 	if !ok {
 		return flowtrack.Opt[string]{}
@@ -141,7 +152,7 @@ func (o object) str(p *flowtrack.Problems, field string) flowtrack.Opt[string] {
 	case nil:
 		p.Add(field, flowtrack.MsgNull)
 	default:
-		p.Add(field, "Not a valid string.")
+		p.Add(field, invalid)
 	}
 	return flowtrack.Opt[string]{}
 }

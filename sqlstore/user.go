@@ -40,6 +40,14 @@ func (db *DB) UserCreate(ctx context.Context, u *flowtrack.User) error {
 	return err
 }
 
+// UsernameTaken tells whether a username is in use, regardless of case.
+func (db *DB) UsernameTaken(ctx context.Context, username string) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx,
+		`SELECT count(*) FROM users WHERE username_key = $1`, flowtrack.UsernameKey(username)).Scan(&n)
+	return n > 0, err
+}
+
 // UserGet returns a user by id.
 func (db *DB) UserGet(ctx context.Context, id int64) (*flowtrack.User, error) {
 	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))

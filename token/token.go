@@ -26,6 +26,7 @@ const (
 	MsgExpired   = "Token is expired"
 	MsgWrongType = "Token has wrong type"
 	MsgNoID      = "Token has no id"
+	MsgNoType    = "Token has no type"
 )
 
 // Error is a token that failed verification; Message is SimpleJWT's text.
@@ -122,10 +123,12 @@ func (is *Issuer) Parse(s, kind string) (*Claims, error) {
 		return nil, &Error{MsgExpired}
 	case err != nil:
 		return nil, &Error{MsgInvalid}
-	case kind != "" && c.TokenType != kind:
-		return nil, &Error{MsgWrongType}
 	case c.JTI == "":
 		return nil, &Error{MsgNoID}
+	case kind != "" && c.TokenType == "":
+		return nil, &Error{MsgNoType}
+	case kind != "" && c.TokenType != kind:
+		return nil, &Error{MsgWrongType}
 	}
 	return &c, nil
 }
