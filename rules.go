@@ -23,7 +23,7 @@ func MsgMaxLength(max int) string {
 
 // MsgChoice is DRF's message for a value outside a choice field's choices.
 func MsgChoice(value string) string {
-	return fmt.Sprintf("%q is not a valid choice.", value)
+	return `"` + value + `" is not a valid choice.`
 }
 
 // CheckString trims s and checks it as DRF's CharField does: blank when

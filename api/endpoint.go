@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/flowtrack/flowtrack"
@@ -103,6 +104,36 @@ func (s *Server) private(name string, m methods) http.Handler {
 			return unauthorized(detail{"Authentication credentials were not provided."})
 		}
 		return m.dispatch(name, w, &request{Request: r, user: user, data: s.store.ForUser(user.ID)})
+	})
+}
+
+// lookup is a private endpoint of one object. As with DRF's router, whose
+// lookup pattern is [^/.]+, an {id} with a dot names no route at all.
+func (s *Server) lookup(name string, m methods) http.Handler {
+	h := s.private(name, m)
+	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
+		if strings.Contains(r.PathValue("id"), ".") {
+			return errNotFound
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// cleanPaths answers 404 for a path with empty, "." or ".." segments
+// instead of the redirect ServeMux would send: such a path names no route.
+func (s *Server) cleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		cleaned := path.Clean(p)
+		if strings.HasSuffix(p, "/") && cleaned != "/" {
+			cleaned += "/"
+		}
+		if cleaned != p {
+			s.writeError(w, r, errNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -28,10 +28,10 @@ type pageParams struct {
 // and a page that is not a positive number (or "last") is 404.
 func readPage(q url.Values) (pageParams, error) {
 	pp := pageParams{page: 1, size: defaultPageSize}
-	if n, err := strconv.Atoi(strings.TrimSpace(q.Get("page_size"))); err == nil && n > 0 {
+	if n, err := strconv.Atoi(strings.TrimSpace(lastValue(q, "page_size"))); err == nil && n > 0 {
 		pp.size = min(n, maxPageSize)
 	}
-	switch raw := strings.TrimSpace(q.Get("page")); raw {
+	switch raw := strings.TrimSpace(lastValue(q, "page")); raw {
 	case "", "1":
 	case "last":
 		pp.page, pp.last = 0, true
@@ -43,6 +43,16 @@ func readPage(q url.Values) (pageParams, error) {
 		pp.page = n
 	}
 	return pp, nil
+}
+
+// lastValue is the value of a parameter as Django's QueryDict reads it:
+// the last of repeated ones.
+func lastValue(q url.Values, key string) string {
+	v := q[key]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
 }
 
 // pageBody is DRF's page-number envelope.
@@ -79,10 +89,10 @@ func (res *resource[T, In]) handleList(w http.ResponseWriter, r *request) error 
 		body.Results[i] = res.render(&rows[i])
 	}
 	if pp.page < pages {
-		body.Next = pageLink(r.Request, query, pp.page+1)
+		body.Next = pageLink(r.Request, res.path, query, pp.page+1)
 	}
 	if pp.page > 1 {
-		body.Previous = pageLink(r.Request, query, pp.page-1)
+		body.Previous = pageLink(r.Request, res.path, query, pp.page-1)
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
@@ -90,7 +100,7 @@ func (res *resource[T, In]) handleList(w http.ResponseWriter, r *request) error 
 
 // pageLink is the absolute URL of another page, built as DRF builds it:
 // every other parameter kept, keys sorted, page 1 without page.
-func pageLink(r *http.Request, query url.Values, page int) *string {
+func pageLink(r *http.Request, path string, query url.Values, page int) *string {
 	q := url.Values{}
 	for k, v := range query {
 		q[k] = v
@@ -100,17 +110,18 @@ func pageLink(r *http.Request, query url.Values, page int) *string {
 	} else {
 		q["page"] = []string{strconv.Itoa(page)}
 	}
-	link := absoluteURL(r) + encodeSorted(q)
+	link := absoluteURL(r, path) + encodeSorted(q)
 	return &link
 }
 
-// absoluteURL is the request's URL without its query, from its Host.
-func absoluteURL(r *http.Request) string {
+// absoluteURL is the URL of path on the request's host. The collection's
+// own path is used, so a request without the final slash links alike.
+func absoluteURL(r *http.Request, path string) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + r.URL.EscapedPath()
+	return scheme + "://" + r.Host + path
 }
 
 // encodeSorted encodes a query as Python's urlencode(sorted(...),

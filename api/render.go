@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -108,6 +110,34 @@ func decodeWorkflow(o object, p *flowtrack.Problems, full bool) flowtrack.Workfl
 	in.Check(p, full)
 	p.SortBy(workflowFields)
 	return in
+}
+
+// refProblem records a reference as invalid if get finds no such object.
+func refProblem(p *flowtrack.Problems, field string, id flowtrack.Opt[int64], order []string, get func(int64) error) error {
+	if !id.Set || p.Has(field) {
+		return nil
+	}
+	err := get(id.Value)
+	if errors.Is(err, flowtrack.ErrNotFound) {
+		p.Add(field, flowtrack.MsgInvalidPK(strconv.FormatInt(id.Value, 10)))
+		p.SortBy(order)
+		return nil
+	}
+	return err
+}
+
+func workflowRefs(sc flowtrack.Scope, ctx context.Context, in flowtrack.WorkflowInput, p *flowtrack.Problems) error {
+	return refProblem(p, "project", in.ProjectID, workflowFields, func(id int64) error {
+		_, err := sc.ProjectGet(ctx, id)
+		return err
+	})
+}
+
+func taskRefs(sc flowtrack.Scope, ctx context.Context, in flowtrack.TaskInput, p *flowtrack.Problems) error {
+	return refProblem(p, "workflow", in.WorkflowID, taskFields, func(id int64) error {
+		_, err := sc.WorkflowGet(ctx, id)
+		return err
+	})
 }
 
 func decodeTask(o object, p *flowtrack.Problems, full bool) flowtrack.TaskInput {

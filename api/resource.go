@@ -24,6 +24,10 @@ type resource[T, In any] struct {
 	update func(flowtrack.Scope, context.Context, int64, In, func(*T) error) (*T, error)
 	delete func(flowtrack.Scope, context.Context, int64, func(*T) error) error
 	decode func(o object, p *flowtrack.Problems, full bool) In
+	// refs reports a reference to an object the caller does not have, so
+	// that it comes with the other field errors; the store checks it again
+	// in its transaction.
+	refs   func(sc flowtrack.Scope, ctx context.Context, in In, p *flowtrack.Problems) error
 	render func(*T) any
 	id     func(*T) int64
 }
@@ -39,14 +43,14 @@ var workflows = &resource[flowtrack.Workflow, flowtrack.WorkflowInput]{
 	name: "Workflow", path: "/api/workflows/",
 	list: flowtrack.Scope.WorkflowList, get: flowtrack.Scope.WorkflowGet, create: flowtrack.Scope.WorkflowCreate,
 	update: flowtrack.Scope.WorkflowUpdate, delete: flowtrack.Scope.WorkflowDelete,
-	decode: decodeWorkflow, render: renderWorkflow, id: func(w *flowtrack.Workflow) int64 { return w.ID },
+	decode: decodeWorkflow, refs: workflowRefs, render: renderWorkflow, id: func(w *flowtrack.Workflow) int64 { return w.ID },
 }
 
 var tasks = &resource[flowtrack.Task, flowtrack.TaskInput]{
 	name: "Task", path: "/api/tasks/",
 	list: flowtrack.Scope.TaskList, get: flowtrack.Scope.TaskGet, create: flowtrack.Scope.TaskCreate,
 	update: flowtrack.Scope.TaskUpdate, delete: flowtrack.Scope.TaskDelete,
-	decode: decodeTask, render: renderTask, id: func(t *flowtrack.Task) int64 { return t.ID },
+	decode: decodeTask, refs: taskRefs, render: renderTask, id: func(t *flowtrack.Task) int64 { return t.ID },
 }
 
 // objectID reads the {id} of a detail path. An id that is not a number is
@@ -136,15 +140,27 @@ func (res *resource[T, In]) handleGet(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// input decodes and validates a request body. When a field is invalid,
+// the references are checked too, so every error is reported at once.
+func (res *resource[T, In]) input(r *request, o object, full bool) (In, error) {
+	var p flowtrack.Problems
+	in := res.decode(o, &p, full)
+	if !p.Empty() && res.refs != nil {
+		if err := res.refs(r.data, r.Context(), in, &p); err != nil {
+			return in, err
+		}
+	}
+	return in, p.Err()
+}
+
 // handleCreate is POST on a collection, at most once per Idempotency-Key.
 func (res *resource[T, In]) handleCreate(w http.ResponseWriter, r *request) error {
 	raw, o, err := readBody(r.Request)
 	if err != nil {
 		return err
 	}
-	var p flowtrack.Problems
-	in := res.decode(o, &p, true)
-	if err := p.Err(); err != nil {
+	in, err := res.input(r, o, true)
+	if err != nil {
 		return err
 	}
 	key, err := idempotencyKey(r)
@@ -196,9 +212,7 @@ func (res *resource[T, In]) handleUpdate(full bool) handlerFunc {
 		var in In
 		o, inputErr := readObject(r.Request)
 		if inputErr == nil {
-			var p flowtrack.Problems
-			in = res.decode(o, &p, full)
-			inputErr = p.Err()
+			in, inputErr = res.input(r, o, full)
 		}
 		ifMatch := res.precondition(r)
 		obj, err := res.update(r.data, r.Context(), id, in, func(cur *T) error {

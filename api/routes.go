@@ -24,17 +24,17 @@ func (s *Server) routes() http.Handler {
 	route("/api/auth/password/", s.private("Password Change", methods{"POST": s.handlePasswordChange}))
 
 	route("/api/projects/", s.private("Project List", methods{"GET": projects.handleList, "POST": projects.handleCreate}))
-	route("/api/projects/{id}/", s.private("Project Instance", methods{
+	route("/api/projects/{id}/", s.lookup("Project Instance", methods{
 		"GET": projects.handleGet, "PUT": projects.handleUpdate(true), "PATCH": projects.handleUpdate(false), "DELETE": projects.handleDelete}))
 	route("/api/workflows/", s.private("Workflow List", methods{"GET": workflows.handleList, "POST": workflows.handleCreate}))
-	route("/api/workflows/{id}/", s.private("Workflow Instance", methods{
+	route("/api/workflows/{id}/", s.lookup("Workflow Instance", methods{
 		"GET": workflows.handleGet, "PUT": workflows.handleUpdate(true), "PATCH": workflows.handleUpdate(false), "DELETE": workflows.handleDelete}))
 	route("/api/tasks/", s.private("Task List", methods{"GET": tasks.handleList, "POST": tasks.handleCreate}))
-	route("/api/tasks/{id}/", s.private("Task Instance", methods{
+	route("/api/tasks/{id}/", s.lookup("Task Instance", methods{
 		"GET": tasks.handleGet, "PUT": tasks.handleUpdate(true), "PATCH": tasks.handleUpdate(false), "DELETE": tasks.handleDelete}))
 
 	mux.Handle("/healthz", s.service(s.handleHealth))
 	mux.Handle("/readyz", s.service(s.handleReady))
 	mux.Handle("/", s.fail(errNotFound))
-	return mux
+	return s.cleanPaths(mux)
 }
