@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -30,7 +31,7 @@ func MsgChoice(value string) string {
 // required and empty, at most max characters (not bytes), no NUL. It
 // returns the trimmed value and every message that applies.
 func CheckString(s string, allowBlank bool, max int) (string, []string) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimFunc(s, isPythonSpace)
 	if s == "" {
 		if allowBlank {
 			return s, nil
@@ -45,6 +46,12 @@ func CheckString(s string, allowBlank bool, max int) (string, []string) {
 		msgs = append(msgs, MsgNulChar)
 	}
 	return s, msgs
+}
+
+// isPythonSpace reports what Python's str.strip() removes, which is what
+// DRF trims: Unicode white space and the ASCII separators \x1c-\x1f.
+func isPythonSpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
 // Date is a calendar date without time zone, kept as YYYY-MM-DD.

@@ -50,7 +50,7 @@ func readBody(r *http.Request) ([]byte, object, error) {
 	}
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		return nil, nil, errorf(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", ct))
+		return nil, nil, errorf(http.StatusUnsupportedMediaType, `Unsupported media type "`+ct+`" in request.`)
 	}
 	o, err := parseObject(body)
 	return body, o, err
@@ -72,6 +72,9 @@ func parseObject(body []byte) (object, error) {
 	}
 	switch v := v.(type) {
 	case map[string]any:
+		if hasLoneSurrogate(body) {
+			markSurrogates(body, v)
+		}
 		return object(v), nil
 	case nil:
 		return nil, flowtrack.Invalid(flowtrack.NonFieldErrors, "No data provided")
@@ -88,7 +91,7 @@ func parseError(reason string) error {
 // pyType names a JSON value's type as Python does, for DRF's messages.
 func pyType(v any) string {
 	switch v := v.(type) {
-	case string:
+	case string, surrogate:
 		return "str"
 	case bool:
 		return "bool"
@@ -149,6 +152,8 @@ func (o object) text(p *flowtrack.Problems, field, invalid string) flowtrack.Opt
 		return flowtrack.Some(v)
 	case json.Number:
 		return flowtrack.Some(v.String())
+	case surrogate:
+		p.Add(field, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", rune(v)))
 	case nil:
 		p.Add(field, flowtrack.MsgNull)
 	default:
@@ -187,6 +192,11 @@ func (o object) pk(p *flowtrack.Problems, field string) flowtrack.Opt[int64] {
 		text = v.String()
 	case string:
 		text = strings.TrimSpace(v)
+		if text == "" {
+			// DRF's related fields take "" for null.
+			p.Add(field, flowtrack.MsgNull)
+			return flowtrack.Opt[int64]{}
+		}
 		if _, ok := new(big.Int).SetString(text, 10); !ok {
 			p.Add(field, "Incorrect type. Expected pk value, received str.")
 			return flowtrack.Opt[int64]{}
