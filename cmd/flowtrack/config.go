@@ -154,6 +154,22 @@ func (c *config) openStore(ctx context.Context) (*sqlstore.DB, *sqlstore.Migrati
 	return postgres.Open(ctx, c.dsn)
 }
 
+// openCurrentStore opens the configured database for serving: SQLite is
+// migrated, PostgreSQL must have been migrated already.
+func (c *config) openCurrentStore(ctx context.Context) (*sqlstore.DB, error) {
+	db, migrations, err := c.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if migrations != nil {
+		if err := migrations.Check(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
 // version is the module version the binary was built from.
 func version() string {
 	info, ok := debug.ReadBuildInfo()

@@ -44,16 +44,11 @@ func createSuperuser(ctx context.Context, args []string, getenv func(string) str
 	if err := p.Err(); err != nil {
 		return describe(err)
 	}
-	db, migrations, err := cfg.openStore(ctx)
+	db, err := cfg.openCurrentStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if migrations != nil {
-		if err := migrations.Check(ctx); err != nil {
-			return err
-		}
-	}
 	if u.PasswordHash, err = password.NewHasher(password.OWASP, 1).Hash(ctx, pw); err != nil {
 		return err
 	}

@@ -34,16 +34,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	db, migrations, err := cfg.openStore(ctx)
+	db, err := cfg.openCurrentStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if migrations != nil {
-		if err := migrations.Check(ctx); err != nil {
-			return err
-		}
-	}
 	apiCfg := api.DefaultConfig
 	apiCfg.AllowSignup = cfg.allowSignup
 	handler := api.NewServer(db,
