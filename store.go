@@ -135,22 +135,6 @@ var (
 	ErrIdempotencyBusy     = errors.New("idempotency key in use by a running request")
 )
 
-// ListQuery selects a page of a collection, newest first.
-type ListQuery struct {
-	Offset int
-	Limit  int
-	// Last selects the last page of Limit rows instead of Offset.
-	Last bool
-}
-
-// PageOffset returns the offset of the page q selects among count rows.
-func (q ListQuery) PageOffset(count int) int {
-	if !q.Last || q.Limit <= 0 {
-		return q.Offset
-	}
-	return max(0, (count-1)/q.Limit*q.Limit)
-}
-
 // MsgInvalidPK is DRF's message for a reference to a missing object.
 func MsgInvalidPK(raw string) string {
 	return `Invalid pk "` + raw + `" - object does not exist.`

@@ -59,7 +59,8 @@ func newMigrations(db *sql.DB) (*sqlstore.Migrations, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqlstore.NewMigrations(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+	return sqlstore.NewMigrations(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker),
+		goose.WithGoMigrations(sqlstore.FoldMigration()))
 }
 
 func isUniqueViolation(err error) bool {

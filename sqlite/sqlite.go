@@ -62,7 +62,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	m, err := sqlstore.NewMigrations(goose.DialectSQLite3, db, sub)
+	m, err := sqlstore.NewMigrations(goose.DialectSQLite3, db, sub, goose.WithGoMigrations(sqlstore.FoldMigration()))
 	if err != nil {
 		return err
 	}

@@ -41,19 +41,7 @@ func (s *scope) getProject(ctx context.Context, q queryer, id int64, lock string
 
 // ProjectList returns a page of the user's projects and their total count.
 func (s *scope) ProjectList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtrack.Project, int, error) {
-	var list []flowtrack.Project
-	var count int
-	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM projects WHERE owner_id = $1`, s.owner).Scan(&count); err != nil {
-			return err
-		}
-		var err error
-		list, err = collect(ctx, tx, scanProject, projectSelect+`
-			WHERE p.owner_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2 OFFSET $3`,
-			s.owner, lq.Limit, lq.PageOffset(count))
-		return err
-	})
-	return list, count, err
+	return list(ctx, s, projectList, lq, scanProject)
 }
 
 // ProjectGet returns one of the user's projects.
@@ -66,9 +54,9 @@ func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*
 	now := flowtrack.Now()
 	p := &flowtrack.Project{OwnerID: s.owner, Name: in.Name.Value, Description: in.Description.Value, CreatedAt: now, UpdatedAt: now}
 	err := s.db.write.QueryRowContext(ctx, `
-		INSERT INTO projects (owner_id, name, description, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`,
-		s.owner, p.Name, p.Description, micros(now)).Scan(&p.ID)
+		INSERT INTO projects (owner_id, name, description, created_at, updated_at, name_fold, description_fold)
+		VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id`,
+		s.owner, p.Name, p.Description, micros(now), flowtrack.Fold(p.Name), flowtrack.Fold(p.Description)).Scan(&p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -96,8 +84,10 @@ func (s *scope) ProjectUpdate(ctx context.Context, id int64, in flowtrack.Projec
 		}
 		cur.UpdatedAt = flowtrack.Now()
 		if _, err := tx.ExecContext(ctx,
-			`UPDATE projects SET name = $1, description = $2, updated_at = $3 WHERE owner_id = $4 AND id = $5`,
-			cur.Name, cur.Description, micros(cur.UpdatedAt), s.owner, id); err != nil {
+			`UPDATE projects SET name = $1, description = $2, updated_at = $3, name_fold = $4, description_fold = $5
+			WHERE owner_id = $6 AND id = $7`,
+			cur.Name, cur.Description, micros(cur.UpdatedAt), flowtrack.Fold(cur.Name), flowtrack.Fold(cur.Description),
+			s.owner, id); err != nil {
 			return err
 		}
 		p = cur

@@ -57,19 +57,7 @@ func (s *scope) workflowProject(ctx context.Context, q queryer, id int64) (int64
 
 // TaskList returns a page of the user's tasks and their total count.
 func (s *scope) TaskList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtrack.Task, int, error) {
-	var list []flowtrack.Task
-	var count int
-	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE owner_id = $1`, s.owner).Scan(&count); err != nil {
-			return err
-		}
-		var err error
-		list, err = collect(ctx, tx, scanTask, taskSelect+`
-			WHERE t.owner_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2 OFFSET $3`,
-			s.owner, lq.Limit, lq.PageOffset(count))
-		return err
-	})
-	return list, count, err
+	return list(ctx, s, taskList, lq, scanTask)
 }
 
 // TaskGet returns one of the user's tasks.
@@ -132,10 +120,10 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 		t.ProjectID = project
 		return tx.QueryRowContext(ctx, `
 			INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority,
-				due_date, completed_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+				due_date, completed_at, created_at, updated_at, title_fold, description_fold)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id`,
 			s.owner, t.ProjectID, t.WorkflowID, t.Title, t.Description, t.Status, priority,
-			due, completed, micros(t.CreatedAt)).Scan(&t.ID)
+			due, completed, micros(t.CreatedAt), flowtrack.Fold(t.Title), flowtrack.Fold(t.Description)).Scan(&t.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -167,10 +155,11 @@ func (s *scope) TaskUpdate(ctx context.Context, id int64, in flowtrack.TaskInput
 		priority, due, completed := taskValues(cur)
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE tasks SET project_id = $1, workflow_id = $2, title = $3, description = $4, status = $5,
-				priority = $6, due_date = $7, completed_at = $8, updated_at = $9
-			WHERE owner_id = $10 AND id = $11`,
+				priority = $6, due_date = $7, completed_at = $8, updated_at = $9, title_fold = $10, description_fold = $11
+			WHERE owner_id = $12 AND id = $13`,
 			cur.ProjectID, cur.WorkflowID, cur.Title, cur.Description, cur.Status,
-			priority, due, completed, micros(cur.UpdatedAt), s.owner, id); err != nil {
+			priority, due, completed, micros(cur.UpdatedAt), flowtrack.Fold(cur.Title), flowtrack.Fold(cur.Description),
+			s.owner, id); err != nil {
 			return err
 		}
 		t = cur

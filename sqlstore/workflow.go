@@ -44,19 +44,7 @@ func (s *scope) ownProject(ctx context.Context, q queryer, id int64) error {
 
 // WorkflowList returns a page of the user's workflows and their total count.
 func (s *scope) WorkflowList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtrack.Workflow, int, error) {
-	var list []flowtrack.Workflow
-	var count int
-	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM workflows WHERE owner_id = $1`, s.owner).Scan(&count); err != nil {
-			return err
-		}
-		var err error
-		list, err = collect(ctx, tx, scanWorkflow, workflowSelect+`
-			WHERE w.owner_id = $1 ORDER BY w.created_at DESC, w.id DESC LIMIT $2 OFFSET $3`,
-			s.owner, lq.Limit, lq.PageOffset(count))
-		return err
-	})
-	return list, count, err
+	return list(ctx, s, workflowList, lq, scanWorkflow)
 }
 
 // WorkflowGet returns one of the user's workflows.
@@ -77,9 +65,9 @@ func (s *scope) WorkflowCreate(ctx context.Context, in flowtrack.WorkflowInput) 
 			return err
 		}
 		return tx.QueryRowContext(ctx, `
-			INSERT INTO workflows (owner_id, project_id, name, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-			s.owner, w.ProjectID, w.Name, w.Status, micros(now)).Scan(&w.ID)
+			INSERT INTO workflows (owner_id, project_id, name, status, created_at, updated_at, name_fold)
+			VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id`,
+			s.owner, w.ProjectID, w.Name, w.Status, micros(now), flowtrack.Fold(w.Name)).Scan(&w.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -115,9 +103,9 @@ func (s *scope) WorkflowUpdate(ctx context.Context, id int64, in flowtrack.Workf
 		}
 		cur.UpdatedAt = flowtrack.Now()
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE workflows SET project_id = $1, name = $2, status = $3, updated_at = $4
-			WHERE owner_id = $5 AND id = $6`,
-			cur.ProjectID, cur.Name, cur.Status, micros(cur.UpdatedAt), s.owner, id); err != nil {
+			UPDATE workflows SET project_id = $1, name = $2, status = $3, updated_at = $4, name_fold = $5
+			WHERE owner_id = $6 AND id = $7`,
+			cur.ProjectID, cur.Name, cur.Status, micros(cur.UpdatedAt), flowtrack.Fold(cur.Name), s.owner, id); err != nil {
 			return err
 		}
 		w = cur

@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+// listSpec describes how one collection is listed.
+type listSpec struct {
+	table   string            // "tasks t"
+	alias   string            // "t"
+	columns string            // the SELECT list and FROM clause
+	order   map[string]string // ordering field → SQL expression
+	search  []string          // case-folded columns a search term may match
+	filter  func(b *query, f flowtrack.Filter)
+}
+
+// query builds a statement's WHERE clause and its arguments.
+type query struct {
+	where []string
+	args  []any
+}
+
+// arg adds an argument and returns its placeholder.
+func (b *query) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// and adds a condition.
+func (b *query) and(cond string) { b.where = append(b.where, cond) }
+
+// in adds "expr IN (...)"; an empty set matches nothing.
+func (b *query) in(expr string, values []any) {
+	if len(values) == 0 {
+		b.and("1 = 0")
+		return
+	}
+	ph := make([]string, len(values))
+	for i, v := range values {
+		ph[i] = b.arg(v)
+	}
+	b.and(expr + " IN (" + strings.Join(ph, ", ") + ")")
+}
+
+func (b *query) whereSQL() string { return " WHERE " + strings.Join(b.where, " AND ") }
+
+// escapeLike makes %, _ and \ match themselves in a LIKE ... ESCAPE '\' pattern.
+var escapeLike = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// list runs a list query for the scope's user: the count and a page by
+// offset, or Limit+1 rows after a cursor (count -1), in walk order.
+func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.ListQuery,
+	scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, int, error) {
+	b := &query{}
+	b.and(spec.alias + ".owner_id = " + b.arg(s.owner))
+	spec.filter(b, lq.Filter)
+	for _, term := range lq.Search {
+		p := b.arg("%" + escapeLike.Replace(term) + "%")
+		var alts []string
+		for _, col := range spec.search {
+			alts = append(alts, spec.alias+"."+col+` LIKE `+p+` ESCAPE '\'`)
+		}
+		b.and("(" + strings.Join(alts, " OR ") + ")")
+	}
+
+	order := lq.Ordering()
+	exprs := make([]string, 0, len(order)+1)
+	desc := make([]bool, 0, len(order)+1)
+	for _, o := range order {
+		exprs = append(exprs, spec.order[o.Field])
+		desc = append(desc, o.Desc)
+	}
+	// id breaks ties, in the direction of the last field.
+	exprs = append(exprs, spec.alias+".id")
+	desc = append(desc, desc[len(desc)-1])
+
+	reverse := lq.Cursor != nil && lq.Cursor.Reverse
+	if lq.Cursor != nil && len(lq.Cursor.Key) == len(exprs) {
+		b.and(keyset(b, exprs, desc, lq.Cursor.Key, reverse))
+	}
+	var orderSQL []string
+	for i, e := range exprs {
+		dir := " ASC"
+		if desc[i] != reverse {
+			dir = " DESC"
+		}
+		orderSQL = append(orderSQL, e+dir)
+	}
+	where := b.whereSQL()
+	orderBy := " ORDER BY " + strings.Join(orderSQL, ", ")
+
+	var rows []T
+	count := -1
+	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if lq.Cursor != nil {
+			rows, err = collect(ctx, tx, scan, spec.columns+where+orderBy+" LIMIT "+b.arg(lq.Limit+1), b.args...)
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+spec.table+where, b.args...).Scan(&count); err != nil {
+			return err
+		}
+		limit, offset := b.arg(lq.Limit), b.arg(lq.PageOffset(count))
+		rows, err = collect(ctx, tx, scan, spec.columns+where+orderBy+" LIMIT "+limit+" OFFSET "+offset, b.args...)
+		return err
+	})
+	return rows, count, err
+}
+
+// keyset returns the condition "comes after key in walk order". When
+// every field runs one way it is a row-value comparison, which both
+// engines answer with an index seek; mixed directions expand it.
+func keyset(b *query, exprs []string, desc []bool, key []any, reverse bool) string {
+	ph := make([]string, len(key))
+	for i, v := range key {
+		ph[i] = b.arg(v)
+	}
+	after := func(i int) string {
+		if desc[i] != reverse {
+			return " < "
+		}
+		return " > "
+	}
+	same := true
+	for i := range desc {
+		same = same && desc[i] == desc[0]
+	}
+	if same {
+		return "(" + strings.Join(exprs, ", ") + ")" + after(0) + "(" + strings.Join(ph, ", ") + ")"
+	}
+	var ors []string
+	for i := range exprs {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, exprs[j]+" = "+ph[j])
+		}
+		ands = append(ands, exprs[i]+after(i)+ph[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	// The bound on the first field lets the index seek to the position.
+	return exprs[0] + strings.TrimSpace(after(0)) + "= " + ph[0] + " AND (" + strings.Join(ors, " OR ") + ")"
+}
+
+var projectList = listSpec{
+	table: "projects p", alias: "p", columns: projectSelect,
+	order:  map[string]string{"name": "p.name", "created_at": "p.created_at", "updated_at": "p.updated_at"},
+	search: []string{"name_fold", "description_fold"},
+	filter: func(b *query, f flowtrack.Filter) {
+		if f.CreatedFrom != nil {
+			b.and("p.created_at >= " + b.arg(micros(*f.CreatedFrom)))
+		}
+		if f.CreatedTo != nil {
+			b.and("p.created_at <= " + b.arg(micros(*f.CreatedTo)))
+		}
+	},
+}
+
+var workflowList = listSpec{
+	table: "workflows w", alias: "w", columns: workflowSelect,
+	order: map[string]string{"name": "w.name", "status": "w.status",
+		"created_at": "w.created_at", "updated_at": "w.updated_at"},
+	search: []string{"name_fold"},
+	filter: func(b *query, f flowtrack.Filter) {
+		if f.Project != nil {
+			b.and("w.project_id = " + b.arg(*f.Project))
+		}
+		if f.Status.Active {
+			b.in("w.status", strings2any(f.Status.Values))
+		}
+	},
+}
+
+var taskList = listSpec{
+	table: "tasks t", alias: "t", columns: taskSelect,
+	order: map[string]string{"title": "t.title", "status": "t.status", "priority": "t.priority",
+		"due_date":   "COALESCE(t.due_date, '" + flowtrack.NoDueDate + "')",
+		"created_at": "t.created_at", "updated_at": "t.updated_at"},
+	search: []string{"title_fold", "description_fold"},
+	filter: func(b *query, f flowtrack.Filter) {
+		if f.Workflow != nil {
+			b.and("t.workflow_id = " + b.arg(*f.Workflow))
+		}
+		if f.Project != nil {
+			b.and("t.project_id = " + b.arg(*f.Project))
+		}
+		if f.Status.Active {
+			b.in("t.status", strings2any(f.Status.Values))
+		}
+		if f.Priority.Active {
+			var ranks []any
+			for _, p := range f.Priority.Values {
+				ranks = append(ranks, int64(flowtrack.PriorityRank(p)))
+			}
+			b.in("t.priority", ranks)
+		}
+		if f.DueFrom != nil {
+			b.and("t.due_date >= " + b.arg(string(*f.DueFrom)))
+		}
+		if f.DueTo != nil {
+			b.and("t.due_date <= " + b.arg(string(*f.DueTo)))
+		}
+		if f.Overdue != nil {
+			overdue := "(t.due_date < " + b.arg(string(f.Today)) + " AND t.status <> 'done')"
+			if !*f.Overdue {
+				overdue = "NOT COALESCE(" + overdue + ", FALSE)"
+			}
+			b.and(overdue)
+		}
+	},
+}
+
+func strings2any(values []string) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}
