@@ -12,8 +12,9 @@ import (
 // authentication, the caller and the caller's data.
 type request struct {
 	*http.Request
-	user *flowtrack.User
-	data flowtrack.Scope
+	server *Server
+	user   *flowtrack.User
+	data   flowtrack.Scope
 }
 
 // handlerFunc handles one method of an endpoint and returns its error for
@@ -86,7 +87,7 @@ func (s *Server) public(name string, gate func(*http.Request) error, m methods) 
 				return err
 			}
 		}
-		return m.dispatch(name, w, &request{Request: r})
+		return m.dispatch(name, w, &request{Request: r, server: s})
 	})
 }
 
@@ -103,7 +104,7 @@ func (s *Server) private(name string, m methods) http.Handler {
 		if user == nil {
 			return unauthorized(detail{"Authentication credentials were not provided."})
 		}
-		return m.dispatch(name, w, &request{Request: r, user: user, data: s.store.ForUser(user.ID)})
+		return m.dispatch(name, w, &request{Request: r, server: s, user: user, data: s.store.ForUser(user.ID)})
 	})
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,13 +64,22 @@ type pageBody struct {
 	Results  []any   `json:"results"`
 }
 
+// handleList answers a list: DRF's page-number envelope, or with a cursor
+// parameter (empty to start) DRF's cursor envelope.
 func (res *resource[T, In]) handleList(w http.ResponseWriter, r *request) error {
 	query := r.URL.Query()
+	lq, err := res.params.readListQuery(r, query)
+	if err != nil {
+		return err
+	}
+	if _, ok := query["cursor"]; ok {
+		return res.cursorPage(w, r, query, lq)
+	}
 	pp, err := readPage(query)
 	if err != nil {
 		return err
 	}
-	lq := flowtrack.ListQuery{Offset: (pp.page - 1) * pp.size, Limit: pp.size, Last: pp.last}
+	lq.Offset, lq.Limit, lq.Last = (pp.page-1)*pp.size, pp.size, pp.last
 	if pp.last {
 		lq.Offset = 0
 	}
@@ -84,31 +94,101 @@ func (res *resource[T, In]) handleList(w http.ResponseWriter, r *request) error 
 	if pp.page > pages {
 		return errInvalidPage
 	}
-	body := pageBody{Count: count, Results: make([]any, len(rows))}
-	for i := range rows {
-		body.Results[i] = res.render(&rows[i])
-	}
+	body := pageBody{Count: count, Results: res.renderAll(rows)}
 	if pp.page < pages {
-		body.Next = pageLink(r.Request, res.path, query, pp.page+1)
+		body.Next = pageLink(r.Request, res.path, query, "page", strconv.Itoa(pp.page+1))
 	}
 	if pp.page > 1 {
-		body.Previous = pageLink(r.Request, res.path, query, pp.page-1)
+		prev := strconv.Itoa(pp.page - 1)
+		if pp.page == 2 {
+			prev = "" // the link to page 1 leaves page out
+		}
+		body.Previous = pageLink(r.Request, res.path, query, "page", prev)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+func (res *resource[T, In]) renderAll(rows []T) []any {
+	out := make([]any, len(rows))
+	for i := range rows {
+		out[i] = res.render(&rows[i])
+	}
+	return out
+}
+
+// cursorBody is DRF's CursorPagination envelope: no count.
+type cursorBody struct {
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
+	Results  []any   `json:"results"`
+}
+
+// cursorPage answers a page after (or before) a cursor. The store seeks
+// to the cursor's position in an index, so the cost does not grow with
+// the user's data.
+func (res *resource[T, In]) cursorPage(w http.ResponseWriter, r *request, query url.Values, lq flowtrack.ListQuery) error {
+	order := lq.Ordering()
+	fields := make([]string, len(order))
+	for i, o := range order {
+		fields[i] = o.Field
+	}
+	orderText := orderingString(order)
+	cursor, err := r.server.decodeCursor(lastValue(query, "cursor"), orderText, fields,
+		func(field string) any { return res.sortKey(new(T), field) })
+	if err != nil {
+		return err
+	}
+	pp, _ := readPage(url.Values{"page_size": query["page_size"]})
+	lq.Limit, lq.Cursor = pp.size, cursor
+	rows, _, err := res.list(r.data, r.Context(), lq)
+	if err != nil {
+		return err
+	}
+	more := len(rows) > lq.Limit
+	if more {
+		rows = rows[:lq.Limit]
+	}
+	if cursor.Reverse {
+		slices.Reverse(rows)
+	}
+	started := len(cursor.Key) > 0
+	link := func(row *T, reverse bool) *string {
+		key := make([]any, 0, len(fields)+1)
+		for _, f := range fields {
+			key = append(key, res.sortKey(row, f))
+		}
+		key = append(key, res.id(row))
+		c := r.server.encodeCursor(orderText, flowtrack.Cursor{Reverse: reverse, Key: key})
+		return pageLink(r.Request, res.path, query, "cursor", c)
+	}
+	body := cursorBody{Results: res.renderAll(rows)}
+	if len(rows) > 0 {
+		// Forward, there is a next page when a row was left over and a
+		// previous one when we started from a cursor; backward, the reverse.
+		if (!cursor.Reverse && more) || (cursor.Reverse && started) {
+			body.Next = link(&rows[len(rows)-1], false)
+		}
+		if (cursor.Reverse && more) || (!cursor.Reverse && started) {
+			body.Previous = link(&rows[0], true)
+		}
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 
 // pageLink is the absolute URL of another page, built as DRF builds it:
-// every other parameter kept, keys sorted, page 1 without page.
-func pageLink(r *http.Request, path string, query url.Values, page int) *string {
+// every other parameter kept, keys sorted, param set to value (left out
+// when value is empty).
+func pageLink(r *http.Request, path string, query url.Values, param, value string) *string {
 	q := url.Values{}
 	for k, v := range query {
 		q[k] = v
 	}
-	if page == 1 {
-		delete(q, "page")
+	if value == "" {
+		delete(q, param)
 	} else {
-		q["page"] = []string{strconv.Itoa(page)}
+		q[param] = []string{value}
 	}
 	link := absoluteURL(r, path) + encodeSorted(q)
 	return &link

@@ -30,6 +30,10 @@ type resource[T, In any] struct {
 	refs   func(sc flowtrack.Scope, ctx context.Context, in In, p *flowtrack.Problems) error
 	render func(*T) any
 	id     func(*T) int64
+	// params are the list's filters and orderings; sortKey is a row's
+	// value for an ordering field, which cursors hold.
+	params  *listParams
+	sortKey func(*T, string) any
 }
 
 var projects = &resource[flowtrack.Project, flowtrack.ProjectInput]{
@@ -37,6 +41,7 @@ var projects = &resource[flowtrack.Project, flowtrack.ProjectInput]{
 	list: flowtrack.Scope.ProjectList, get: flowtrack.Scope.ProjectGet, create: flowtrack.Scope.ProjectCreate,
 	update: flowtrack.Scope.ProjectUpdate, delete: flowtrack.Scope.ProjectDelete,
 	decode: decodeProject, render: renderProject, id: func(p *flowtrack.Project) int64 { return p.ID },
+	params: projectParams, sortKey: (*flowtrack.Project).SortKey,
 }
 
 var workflows = &resource[flowtrack.Workflow, flowtrack.WorkflowInput]{
@@ -44,6 +49,7 @@ var workflows = &resource[flowtrack.Workflow, flowtrack.WorkflowInput]{
 	list: flowtrack.Scope.WorkflowList, get: flowtrack.Scope.WorkflowGet, create: flowtrack.Scope.WorkflowCreate,
 	update: flowtrack.Scope.WorkflowUpdate, delete: flowtrack.Scope.WorkflowDelete,
 	decode: decodeWorkflow, refs: workflowRefs, render: renderWorkflow, id: func(w *flowtrack.Workflow) int64 { return w.ID },
+	params: workflowParams, sortKey: (*flowtrack.Workflow).SortKey,
 }
 
 var tasks = &resource[flowtrack.Task, flowtrack.TaskInput]{
@@ -51,6 +57,7 @@ var tasks = &resource[flowtrack.Task, flowtrack.TaskInput]{
 	list: flowtrack.Scope.TaskList, get: flowtrack.Scope.TaskGet, create: flowtrack.Scope.TaskCreate,
 	update: flowtrack.Scope.TaskUpdate, delete: flowtrack.Scope.TaskDelete,
 	decode: decodeTask, refs: taskRefs, render: renderTask, id: func(t *flowtrack.Task) int64 { return t.ID },
+	params: taskParams, sortKey: (*flowtrack.Task).SortKey,
 }
 
 // objectID reads the {id} of a detail path. An id that is not a number is

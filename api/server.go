@@ -4,6 +4,7 @@
 package api
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,6 +22,9 @@ type Config struct {
 	LoginFailuresPerUser int
 	LoginFailuresPerAddr int
 	LoginWindow          time.Duration
+	// CursorKey signs list cursors; every process behind one load balancer
+	// needs the same. Empty means a random key, good for one process.
+	CursorKey []byte
 }
 
 // DefaultConfig is the configuration api.md describes.
@@ -44,6 +48,10 @@ type Server struct {
 
 // NewServer returns the API handler, with every route of routes.go.
 func NewServer(store flowtrack.Store, tokens *token.Issuer, hasher *password.Hasher, log *slog.Logger, cfg Config) *Server {
+	if len(cfg.CursorKey) == 0 {
+		cfg.CursorKey = make([]byte, 32)
+		rand.Read(cfg.CursorKey)
+	}
 	s := &Server{store: store, tokens: tokens, hasher: hasher, log: log, cfg: cfg}
 	s.handler = s.middleware(s.routes())
 	return s

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -142,6 +144,14 @@ func (c *config) loadSecretKey() ([]byte, error) {
 		return nil, fmt.Errorf("secret key file: %w", err)
 	}
 	return key, nil
+}
+
+// deriveKey makes a key for one purpose from the secret key, so no key
+// serves two purposes.
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 // openStore opens the configured database. SQLite is migrated on open;

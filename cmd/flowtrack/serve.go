@@ -41,6 +41,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer db.Close()
 	apiCfg := api.DefaultConfig
 	apiCfg.AllowSignup = cfg.allowSignup
+	apiCfg.CursorKey = deriveKey(key, "flowtrack list cursors")
 	handler := api.NewServer(db,
 		token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL),
 		password.NewHasher(password.OWASP, runtime.NumCPU()),
