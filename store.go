@@ -89,6 +89,9 @@ type Scope interface {
 	// ProjectUpdate applies in after check accepts the current project,
 	// in one transaction; check may return ErrPrecondition.
 	ProjectUpdate(ctx context.Context, id int64, in ProjectInput, check func(*Project) error) (*Project, error)
+	// ProjectStats counts a project's workflows and its tasks by status,
+	// by priority and overdue on today.
+	ProjectStats(ctx context.Context, id int64, today Date) (*ProjectStats, error)
 	// ProjectDelete deletes a project with its workflows and tasks.
 	ProjectDelete(ctx context.Context, id int64, check func(*Project) error) error
 
@@ -116,6 +119,16 @@ type Scope interface {
 	// IdempotencyRelease forgets a reserved key whose request failed, so
 	// that a corrected retry can run.
 	IdempotencyRelease(ctx context.Context, key string) error
+}
+
+// ProjectStats are the counts of a project; every status and priority
+// has an entry, zero or not.
+type ProjectStats struct {
+	Workflows  int64
+	Tasks      int64
+	ByStatus   map[string]int64
+	ByPriority map[string]int64
+	Overdue    int64
 }
 
 // IdempotencyTTL is how long an Idempotency-Key is remembered.

@@ -41,7 +41,7 @@ func msgChoiceValue(v string) string {
 // is reported in one 400. The page parameters are read elsewhere.
 func (lp *listParams) readListQuery(r *request, q url.Values) (flowtrack.ListQuery, error) {
 	var lq flowtrack.ListQuery
-	lq.Filter.Today = flowtrack.Date(time.Now().UTC().Format(time.DateOnly))
+	lq.Filter.Today = today()
 	var p flowtrack.Problems
 	for _, fp := range lp.filters {
 		v := lastValue(q, fp.name)
@@ -67,6 +67,11 @@ func (lp *listParams) readListQuery(r *request, q url.Values) (flowtrack.ListQue
 	}
 	lq.Order = lp.readOrdering(lastValue(q, "ordering"))
 	return lq, nil
+}
+
+// today is the current date in UTC, which overdue compares due dates with.
+func today() flowtrack.Date {
+	return flowtrack.Date(time.Now().UTC().Format(time.DateOnly))
 }
 
 // readOrdering keeps the known fields of an ordering parameter, as DRF's

@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	route("/api/projects/", s.private("Project List", methods{"GET": projects.handleList, "POST": projects.handleCreate}))
 	route("/api/projects/{id}/", s.lookup("Project Instance", methods{
 		"GET": projects.handleGet, "PUT": projects.handleUpdate(true), "PATCH": projects.handleUpdate(false), "DELETE": projects.handleDelete}))
+	route("/api/projects/{id}/stats/", s.lookup("Project Stats", methods{"GET": handleProjectStats}))
 	route("/api/workflows/", s.private("Workflow List", methods{"GET": workflows.handleList, "POST": workflows.handleCreate}))
 	route("/api/workflows/{id}/", s.lookup("Workflow Instance", methods{
 		"GET": workflows.handleGet, "PUT": workflows.handleUpdate(true), "PATCH": workflows.handleUpdate(false), "DELETE": workflows.handleDelete}))

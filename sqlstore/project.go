@@ -115,3 +115,48 @@ func (s *scope) ProjectDelete(ctx context.Context, id int64, check func(*flowtra
 		return affectedOne(res, "Project")
 	})
 }
+
+// ProjectStats counts a project's workflows and tasks in one snapshot.
+func (s *scope) ProjectStats(ctx context.Context, id int64, today flowtrack.Date) (*flowtrack.ProjectStats, error) {
+	st := &flowtrack.ProjectStats{ByStatus: map[string]int64{}, ByPriority: map[string]int64{}}
+	for _, v := range flowtrack.TaskStatuses {
+		st.ByStatus[v] = 0
+	}
+	for _, v := range flowtrack.TaskPriorities {
+		st.ByPriority[v] = 0
+	}
+	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
+		p, err := s.getProject(ctx, tx, id, "")
+		if err != nil {
+			return err
+		}
+		st.Workflows, st.Tasks = p.WorkflowCount, p.TaskCount
+		rows, err := tx.QueryContext(ctx, `
+			SELECT status, priority, count(*),
+				sum(CASE WHEN due_date < $3 AND status <> 'done' THEN 1 ELSE 0 END)
+			FROM tasks WHERE owner_id = $1 AND project_id = $2 GROUP BY status, priority`,
+			s.owner, id, string(today))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var status string
+			var priority int
+			var n, overdue int64
+			if err := rows.Scan(&status, &priority, &n, &overdue); err != nil {
+				return err
+			}
+			st.ByStatus[status] += n
+			if priority >= 0 && priority < len(flowtrack.TaskPriorities) {
+				st.ByPriority[flowtrack.TaskPriorities[priority]] += n
+			}
+			st.Overdue += overdue
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
