@@ -44,6 +44,7 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, 
 	return sqlstore.New(db, db, sqlstore.Engine{
 		Name:              "postgres",
 		IsUniqueViolation: isUniqueViolation,
+		Explain:           "EXPLAIN",
 		LockRow:           " FOR UPDATE",
 		Ready:             m.Check,
 	}), m, nil

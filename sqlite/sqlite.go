@@ -54,6 +54,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	return sqlstore.New(read, write, sqlstore.Engine{
 		Name:              "sqlite",
 		IsUniqueViolation: isUniqueViolation,
+		Explain:           "EXPLAIN QUERY PLAN",
 	}), nil
 }
 

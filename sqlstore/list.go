@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,12 +54,17 @@ func (b *query) whereSQL() string { return " WHERE " + strings.Join(b.where, " A
 // escapeLike makes %, _ and \ match themselves in a LIKE ... ESCAPE '\' pattern.
 var escapeLike = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// list runs a list query for the scope's user: the count and a page by
-// offset, or Limit+1 rows after a cursor (count -1), in walk order.
-func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.ListQuery,
-	scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, int, error) {
+// listSQL is the text of a list's statements: the count, and the page
+// without its LIMIT; args holds the arguments of both so far.
+type listSQL struct {
+	count, page string
+	q           *query
+}
+
+// buildList writes the statements of a list for one owner.
+func buildList(spec listSpec, owner int64, lq flowtrack.ListQuery) listSQL {
 	b := &query{}
-	b.and(spec.alias + ".owner_id = " + b.arg(s.owner))
+	b.and(spec.alias + ".owner_id = " + b.arg(owner))
 	spec.filter(b, lq.Filter)
 	for _, term := range lq.Search {
 		p := b.arg("%" + escapeLike.Replace(term) + "%")
@@ -92,24 +99,87 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 		orderSQL = append(orderSQL, e+dir)
 	}
 	where := b.whereSQL()
-	orderBy := " ORDER BY " + strings.Join(orderSQL, ", ")
+	return listSQL{
+		count: "SELECT count(*) FROM " + spec.table + where,
+		page:  spec.columns + where + " ORDER BY " + strings.Join(orderSQL, ", "),
+		q:     b,
+	}
+}
 
+// list runs a list query for the scope's user: the count and a page by
+// offset, or Limit+1 rows after a cursor (count -1), in walk order.
+func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.ListQuery,
+	scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, int, error) {
+	st := buildList(spec, s.owner, lq)
+	b := st.q
 	var rows []T
 	count := -1
 	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if lq.Cursor != nil {
-			rows, err = collect(ctx, tx, scan, spec.columns+where+orderBy+" LIMIT "+b.arg(lq.Limit+1), b.args...)
+			rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+b.arg(lq.Limit+1), b.args...)
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+spec.table+where, b.args...).Scan(&count); err != nil {
+		if err := tx.QueryRowContext(ctx, st.count, b.args...).Scan(&count); err != nil {
 			return err
 		}
 		limit, offset := b.arg(lq.Limit), b.arg(lq.PageOffset(count))
-		rows, err = collect(ctx, tx, scan, spec.columns+where+orderBy+" LIMIT "+limit+" OFFSET "+offset, b.args...)
+		rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+limit+" OFFSET "+offset, b.args...)
 		return err
 	})
 	return rows, count, err
+}
+
+// ListPlan returns the query plans of the statements a list of one of
+// "projects", "workflows" or "tasks" runs for a user: the count (unless
+// cursor-paginated) and the page. It is for tests and operators checking
+// that lists stay index scans as data grows.
+func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq flowtrack.ListQuery) ([]string, error) {
+	spec, ok := map[string]listSpec{"projects": projectList, "workflows": workflowList, "tasks": taskList}[collection]
+	if !ok {
+		return nil, fmt.Errorf("unknown collection %q", collection)
+	}
+	st := buildList(spec, userID, lq)
+	limit := lq.Limit
+	if lq.Cursor != nil {
+		limit++
+	}
+	countArgs := slices.Clone(st.q.args)
+	type statement struct {
+		text string
+		args []any
+	}
+	statements := []statement{{st.page + " LIMIT " + st.q.arg(limit), st.q.args}}
+	if lq.Cursor == nil {
+		statements = append(statements, statement{st.count, countArgs})
+	}
+	var plan []string
+	for _, stmt := range statements {
+		rows, err := db.read.QueryContext(ctx, db.engine.Explain+" "+stmt.text, stmt.args...)
+		if err != nil {
+			return nil, err
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			// The last column holds the plan text on both engines.
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		plan = append(plan, "")
+	}
+	return plan, nil
 }
 
 // keyset returns the condition "comes after key in walk order". When

@@ -23,6 +23,8 @@ type Engine struct {
 	// LockRow is appended to a SELECT of a row about to be changed; empty
 	// where the write transaction already excludes other writers.
 	LockRow string
+	// Explain prefixes a statement to get its query plan.
+	Explain string
 	// Ready reports whether the schema is current.
 	Ready func(ctx context.Context) error
 }

@@ -1,0 +1,174 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/sqlstore"
+)
+
+// planUsers and planTasks size the data of the plan test: enough rows that
+// both planners choose as they would in production, few enough for CI.
+const (
+	planUsers = 10
+	planTasks = 20000 // per user
+)
+
+// TestListPlans checks that every list is an index range scan of one
+// user's rows, and that a cursor page also needs no sort: its cost does
+// not grow with the user's data.
+func TestListPlans(t *testing.T) {
+	for _, engine := range Engines() {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			db := Open(t, engine)
+			user := seedPlanData(t, db)
+			fullScan, sort := planPatterns(engine)
+
+			check := func(name, collection string, lq flowtrack.ListQuery, noSort bool) {
+				t.Helper()
+				plan, err := db.ListPlan(context.Background(), user, collection, lq)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				text := strings.Join(plan, "\n")
+				if fullScan.MatchString(text) {
+					t.Errorf("%s: full scan of tasks:\n%s", name, text)
+				}
+				if noSort && sort.MatchString(text) {
+					t.Errorf("%s: sorts the user's rows:\n%s", name, text)
+				}
+			}
+
+			wf := int64(1)
+			cases := map[string]flowtrack.Filter{
+				"no filter":   {},
+				"workflow":    {Workflow: &wf},
+				"project":     {Project: &wf},
+				"status":      {Status: flowtrack.Set{Active: true, Values: []string{"todo", "done"}}},
+				"priority":    {Priority: flowtrack.Set{Active: true, Values: []string{"high"}}},
+				"due range":   {DueFrom: date("2026-01-01"), DueTo: date("2026-12-31")},
+				"overdue":     {Overdue: boolPtr(true), Today: "2026-06-01"},
+				"not overdue": {Overdue: boolPtr(false), Today: "2026-06-01"},
+			}
+			orders := []string{"title", "status", "priority", "due_date", "created_at", "updated_at"}
+			for name, f := range cases {
+				check("tasks page, "+name, "tasks", flowtrack.ListQuery{Filter: f, Limit: 20}, false)
+				check("tasks search, "+name, "tasks", flowtrack.ListQuery{Filter: f, Search: []string{"task 1"}, Limit: 20}, false)
+			}
+			for _, field := range orders {
+				for _, desc := range []bool{false, true} {
+					order := []flowtrack.OrderBy{{Field: field, Desc: desc}}
+					name := fmt.Sprintf("tasks ordered by %s desc=%v", field, desc)
+					check(name, "tasks", flowtrack.ListQuery{Order: order, Limit: 20}, false)
+					// Cursor pages: the first, and one from a position, both ways.
+					check(name+", first cursor page", "tasks", flowtrack.ListQuery{Order: order, Limit: 20, Cursor: &flowtrack.Cursor{}}, true)
+					key := []any{sampleKey(field), int64(5)}
+					for _, reverse := range []bool{false, true} {
+						check(fmt.Sprintf("%s, cursor reverse=%v", name, reverse), "tasks",
+							flowtrack.ListQuery{Order: order, Limit: 20, Cursor: &flowtrack.Cursor{Key: key, Reverse: reverse}}, true)
+					}
+					check(name+", cursor with search and status", "tasks", flowtrack.ListQuery{Order: order, Limit: 20,
+						Search: []string{"task"}, Filter: cases["status"], Cursor: &flowtrack.Cursor{Key: key}}, true)
+				}
+			}
+			check("tasks of a workflow, cursor", "tasks", flowtrack.ListQuery{Filter: cases["workflow"], Limit: 20,
+				Cursor: &flowtrack.Cursor{Key: []any{int64(100), int64(5)}}}, true)
+			for _, field := range []string{"name", "created_at", "updated_at"} {
+				order := []flowtrack.OrderBy{{Field: field, Desc: true}}
+				check("projects by "+field, "projects", flowtrack.ListQuery{Order: order, Limit: 20}, false)
+				check("workflows by "+field, "workflows", flowtrack.ListQuery{Order: order, Limit: 20}, false)
+			}
+			check("workflows of a project", "workflows", flowtrack.ListQuery{Filter: cases["project"], Limit: 20}, false)
+		})
+	}
+}
+
+// planPatterns are what a plan shows for a full scan of the tasks table
+// and for a sort, on each engine. (Projects and workflows are few here, so
+// PostgreSQL rightly reads those small tables whole.)
+func planPatterns(engine string) (fullScan, sort *regexp.Regexp) {
+	if engine == "sqlite" {
+		// SEARCH uses an index range; SCAN reads a whole table or index.
+		return regexp.MustCompile(`(?m)\bSCAN (t|tasks)\b`),
+			regexp.MustCompile(`TEMP B-TREE`)
+	}
+	return regexp.MustCompile(`Seq Scan on tasks`), regexp.MustCompile(`(?m)\bSort\b`)
+}
+
+func sampleKey(field string) any {
+	switch field {
+	case "title":
+		return "task 5"
+	case "status":
+		return "todo"
+	case "due_date":
+		return "2026-06-15"
+	case "priority":
+		return int64(1)
+	}
+	return int64(1000)
+}
+
+func date(s string) *flowtrack.Date { d := flowtrack.Date(s); return &d }
+func boolPtr(b bool) *bool          { return &b }
+
+// seedPlanData creates planUsers users with planTasks tasks each, written
+// in bulk by SQL, and refreshes the planner's statistics. It returns the
+// first user's id.
+func seedPlanData(t *testing.T, db *sqlstore.DB) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var first int64
+	for i := range planUsers {
+		u := &flowtrack.User{Username: fmt.Sprintf("plan%d", i), Email: "p@example.com", PasswordHash: "x", IsActive: true, DateJoined: flowtrack.Now()}
+		if err := db.UserCreate(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = u.ID
+		}
+		sc := db.ForUser(u.ID)
+		p, err := sc.ProjectCreate(ctx, flowtrack.ProjectInput{Name: flowtrack.Some("P")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf [4]int64
+		for j := range wf {
+			w, err := sc.WorkflowCreate(ctx, flowtrack.WorkflowInput{ProjectID: flowtrack.Some(p.ID), Name: flowtrack.Some("W")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wf[j] = w.ID
+		}
+		start := time.Now()
+		_, err = db.SQL().ExecContext(ctx, `
+			WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1)
+			INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority, due_date,
+				created_at, updated_at, title_fold, description_fold)
+			SELECT CAST($2 AS BIGINT), CAST($3 AS BIGINT),
+				CASE n % 4 WHEN 0 THEN CAST($4 AS BIGINT) WHEN 1 THEN CAST($5 AS BIGINT)
+					WHEN 2 THEN CAST($6 AS BIGINT) ELSE CAST($7 AS BIGINT) END,
+				'Task ' || n, 'about ' || n,
+				CASE n % 4 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'blocked' ELSE 'done' END,
+				n % 4,
+				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
+				1700000000000000 + n * 1000, 1700000000000000 + n * 1000 + 7, 'task ' || n, 'about ' || n
+			FROM seq`, planTasks, u.ID, p.ID, wf[0], wf[1], wf[2], wf[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			t.Logf("%d tasks inserted in %v", planTasks, time.Since(start))
+		}
+	}
+	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	return first
+}
