@@ -7,7 +7,7 @@ GO ?= go
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 FUZZTIME ?= 10s
 
-.PHONY: run build test lint fuzz clean
+.PHONY: run build test lint fuzz gobench clean
 
 run:
 	$(GO) run ./cmd/flowtrack
@@ -27,6 +27,12 @@ test: lint
 	else echo "PostgreSQL not reachable: testing on SQLite only (set FLOWTRACK_TEST_POSTGRES to a server URL)"; fi; \
 	$(GO) test -count=1 ./...
 	$(MAKE) fuzz
+	$(MAKE) gobench BENCHTIME=100x
+
+# The Go benchmarks of the hot paths (token, decoding, encoding, list SQL).
+BENCHTIME ?= 1s
+gobench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 fuzz:
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzRequestDecoding$$' -fuzztime $(FUZZTIME)
