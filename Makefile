@@ -7,7 +7,7 @@ GO ?= go
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 FUZZTIME ?= 10s
 
-.PHONY: run build test lint fuzz gobench clean
+.PHONY: run build test lint fuzz gobench bench clean
 
 run:
 	$(GO) run ./cmd/flowtrack
@@ -28,6 +28,15 @@ test: lint
 	$(GO) test -count=1 ./...
 	$(MAKE) fuzz
 	$(MAKE) gobench BENCHTIME=100x
+
+# The load benchmark: FlowTrack against a bare handler, with wrk. BENCH_DB
+# is "sqlite" or a PostgreSQL server URL; BENCH_ARGS adds flowbench flags.
+BENCH_DB ?= sqlite
+BENCH_ARGS ?=
+bench: build
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(GO) build -o bin/flowbench ./cmd/flowbench
+	bin/flowbench -flowtrack bin/flowtrack -db '$(BENCH_DB)' $(BENCH_ARGS)
 
 # The Go benchmarks of the hot paths (token, decoding, encoding, list SQL).
 BENCHTIME ?= 1s

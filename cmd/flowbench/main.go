@@ -1,0 +1,304 @@
+// Command flowbench is FlowTrack's load benchmark. For each data size it
+// seeds a fresh database, starts `flowtrack serve` and a bare reference
+// handler pinned to the first core, drives each scenario with wrk pinned
+// to the second, and prints requests/s, latency, errors and peak memory,
+// each as a ratio to the bare handler measured in the same run.
+//
+//	flowbench -flowtrack bin/flowtrack -db sqlite -sizes 100,100000,1000000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/flowtrack/flowtrack/token"
+)
+
+// benchKey signs the tokens of both servers.
+const benchKey = "flowbench-secret-key-0123456789abcdef"
+
+func main() {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "bare" {
+		err = serveBare(os.Args[2:])
+	} else {
+		err = bench(os.Args[1:])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "flowbench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	flowtrack string
+	db        string
+	sizes     []int
+	duration  time.Duration
+	warmup    time.Duration
+	runs      int
+	only      []string
+}
+
+func bench(args []string) error {
+	flags := flag.NewFlagSet("flowbench", flag.ContinueOnError)
+	var o options
+	var sizes, only string
+	flags.StringVar(&o.flowtrack, "flowtrack", "bin/flowtrack", "the flowtrack binary to measure")
+	flags.StringVar(&o.db, "db", "sqlite", `"sqlite", or the URL of a PostgreSQL server to create databases on`)
+	flags.StringVar(&sizes, "sizes", "100,100000,1000000", "tasks of the measured user, comma-separated")
+	flags.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured run")
+	flags.DurationVar(&o.warmup, "warmup", 3*time.Second, "length of the warm-up before each scenario")
+	flags.IntVar(&o.runs, "runs", 3, "runs per scenario; the median is reported")
+	flags.StringVar(&only, "scenarios", "", "only these scenarios, comma-separated (default all)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-sizes: %q is not a positive number", s)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if only != "" {
+		o.only = strings.Split(only, ",")
+	}
+	for _, tool := range []string{"wrk", "taskset"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not installed (make bench installs it)", tool)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Printf("flowbench: %s on %s, wrk -t1 -c32 -d%v after %v warm-up, median of %d runs; server on core 0, wrk on core 1\n\n",
+		o.flowtrack, engineName(o.db), o.duration, o.warmup, o.runs)
+	for _, n := range o.sizes {
+		if err := benchSize(ctx, o, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func engineName(db string) string {
+	if db == "sqlite" {
+		return "SQLite"
+	}
+	return "PostgreSQL"
+}
+
+// result is a scenario's median run and the server's peak memory.
+type result struct {
+	scenario
+	load
+	peakKB int64
+}
+
+func benchSize(ctx context.Context, o options, n int) error {
+	dir, err := os.MkdirTemp("", "flowbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ds, err := seed(ctx, o.db, dir, n)
+	if err != nil {
+		return err
+	}
+	defer ds.cleanup()
+	issuer := token.NewIssuer([]byte(benchKey), 2*time.Hour, 2*time.Hour)
+	access, _, err := issuer.Issue(token.Access, ds.userID, time.Now())
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), "FLOWTRACK_SECRET_KEY="+benchKey)
+
+	bare := []scenario{
+		{name: "bare list", method: "GET", path: "/bare/tasks/", conns: 32, auth: true},
+		{name: "bare read", method: "GET", path: fmt.Sprintf("/bare/tasks/%d/", ds.task), conns: 32, auth: true},
+		{name: "bare insert", method: "POST", path: "/bare/tasks/", conns: 32, auth: true,
+			body: fmt.Sprintf(`{"workflow":%d,"project":%d,"title":"Bench task"}`, ds.workflow, ds.project)},
+	}
+	flowtrack := []scenario{
+		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, auth: true},
+		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, auth: true},
+		{name: "cursor filtered", method: "GET", path: "/api/tasks/?cursor=&status=todo&ordering=-priority", conns: 32, auth: true},
+		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, auth: true},
+		{name: "create task", method: "POST", path: "/api/tasks/", conns: 32, auth: true,
+			body: fmt.Sprintf(`{"workflow":%d,"title":"Bench task","priority":"high"}`, ds.workflow)},
+		{name: "update task", method: "PATCH", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, auth: true,
+			body: `{"title":"Renamed task"}`},
+		{name: "list projects", method: "GET", path: "/api/projects/", conns: 32, auth: true},
+		{name: "login", method: "POST", path: "/api/auth/login/", conns: 64,
+			body: fmt.Sprintf(`{"username":%q,"password":%q}`, benchUser, benchPassword)},
+	}
+
+	var results []result
+	bareSrv, err := start(ctx, dir, "bare", self, []string{"bare", "-db", ds.url, "-addr", "127.0.0.1:8190"}, env, "127.0.0.1:8190")
+	if err != nil {
+		return err
+	}
+	rs, err := measure(ctx, o, dir, bareSrv, bare, access)
+	bareSrv.stop()
+	if err != nil {
+		return err
+	}
+	results = append(results, rs...)
+	ftEnv := append(env, "FLOWTRACK_DATABASE_URL="+ds.url, "FLOWTRACK_ADDR=127.0.0.1:8191")
+	ftSrv, err := start(ctx, dir, "flowtrack", o.flowtrack, []string{"serve"}, ftEnv, "127.0.0.1:8191")
+	if err != nil {
+		return err
+	}
+	rs, err = measure(ctx, o, dir, ftSrv, flowtrack, access)
+	ftSrv.stop()
+	if err != nil {
+		return err
+	}
+	results = append(results, rs...)
+	report(os.Stdout, n, results)
+	return nil
+}
+
+// measure runs each scenario against a server: a warm-up, then the runs.
+func measure(ctx context.Context, o options, dir string, srv *process, list []scenario, access string) ([]result, error) {
+	var out []result
+	for _, sc := range list {
+		if len(o.only) > 0 && !slices.Contains(o.only, sc.name) && !strings.HasPrefix(sc.name, "bare") {
+			continue
+		}
+		script, err := wrkScript(dir, sc, access)
+		if err != nil {
+			return nil, err
+		}
+		url := "http://" + srv.addr + sc.path
+		if _, err := runWrk(ctx, url, script, sc.conns, o.warmup); err != nil {
+			return nil, err
+		}
+		srv.resetPeak()
+		var runs []load
+		for range o.runs {
+			l, err := runWrk(ctx, url, script, sc.conns, o.duration)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, l)
+		}
+		slices.SortFunc(runs, func(a, b load) int { return int(a.rps - b.rps) })
+		r := result{scenario: sc, load: runs[len(runs)/2], peakKB: srv.peakKB()}
+		for _, l := range runs {
+			r.errors = max(r.errors, l.errors)
+		}
+		fmt.Fprintf(os.Stderr, "  %-16s %8.0f req/s  p50 %-9v p99 %-9v errors %d  peak %d MB\n",
+			sc.name, r.rps, r.p50, r.p99, r.errors, r.peakKB/1024)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// process is a server under test, pinned to the first core.
+type process struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+func start(ctx context.Context, dir, name, bin string, args, env []string, addr string) (*process, error) {
+	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("taskset", append([]string{"-c", "0", bin}, args...)...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &process{cmd: cmd, addr: addr}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return p, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.stop()
+	log, _ := os.ReadFile(logf.Name())
+	return nil, fmt.Errorf("%s did not start: %s", name, log)
+}
+
+func (p *process) stop() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// resetPeak clears the kernel's record of the process's peak resident set.
+func (p *process) resetPeak() {
+	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid), []byte("5"), 0)
+}
+
+// peakKB is the peak resident set since the last reset, in KiB.
+func (p *process) peakKB() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// baseline names the bare scenario each FlowTrack scenario is compared with.
+var baseline = map[string]string{
+	"list tasks": "bare list", "list filtered": "bare list", "cursor filtered": "bare list", "list projects": "bare list",
+	"read task": "bare read", "create task": "bare insert", "update task": "bare insert",
+}
+
+// report prints one size's results as a Markdown table.
+func report(w io.Writer, n int, results []result) {
+	byName := map[string]result{}
+	for _, r := range results {
+		byName[r.name] = r
+	}
+	fmt.Fprintf(w, "\n%d tasks for the measured user:\n\n", n)
+	fmt.Fprintln(w, "| scenario | req/s | ratio | p50 | p99 | p99 ratio | errors | peak RSS |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range results {
+		ratio, p99ratio := "", ""
+		if b, ok := byName[baseline[r.name]]; ok && b.rps > 0 {
+			ratio = fmt.Sprintf("%.2f", r.rps/b.rps)
+			p99ratio = fmt.Sprintf("%.2f", float64(r.p99)/float64(b.p99))
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %v | %v | %s | %d | %.1f MB |\n", r.name, r.rps, ratio,
+			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), p99ratio, r.errors, float64(r.peakKB)/1024)
+	}
+	fmt.Fprintln(w)
+}

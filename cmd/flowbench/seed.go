@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create databases
+
+	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/postgres"
+	"github.com/flowtrack/flowtrack/sqlite"
+	"github.com/flowtrack/flowtrack/sqlstore"
+)
+
+// benchUser is the measured user; benchPassword is its password.
+const (
+	benchUser     = "bench"
+	benchPassword = "bench-password-123"
+)
+
+// dataset is a seeded database and what the scenarios need from it.
+type dataset struct {
+	url      string // FLOWTRACK_DATABASE_URL
+	userID   int64
+	project  int64
+	workflow int64
+	task     int64 // a task of the measured user
+	cleanup  func()
+}
+
+// createDatabase makes a fresh database: a SQLite file in dir, or a new
+// database on the PostgreSQL server at server.
+func createDatabase(ctx context.Context, server, dir string) (string, func(), error) {
+	if server == "sqlite" {
+		return "sqlite:" + filepath.Join(dir, "bench.db"), func() {}, nil
+	}
+	admin, err := sql.Open("pgx", server)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "flowbench_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		admin.Close()
+	}, nil
+}
+
+// openStore opens and migrates the database at url.
+func openStore(ctx context.Context, dbURL string) (*sqlstore.DB, error) {
+	if path, ok := cutPrefix(dbURL, "sqlite:"); ok {
+		return sqlite.Open(ctx, path)
+	}
+	db, m, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+// seed creates the measured user with n tasks in 10 projects of 4
+// workflows each, and two other users with n/10 tasks each around them.
+// Users, projects and workflows go through the store; tasks are written
+// in bulk by SQL, with the same columns the store writes.
+func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
+	dbURL, cleanup, err := createDatabase(ctx, server, dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openStore(ctx, dbURL)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	defer db.Close()
+	hash, err := password.NewHasher(password.OWASP, 1).Hash(ctx, benchPassword)
+	if err != nil {
+		return nil, err
+	}
+	ds := &dataset{url: dbURL, cleanup: cleanup}
+	start := time.Now()
+	for i, count := range []int{n, max(1, n/10), max(1, n/10)} {
+		name := benchUser
+		if i > 0 {
+			name = fmt.Sprintf("neighbour%d", i)
+		}
+		u := &flowtrack.User{Username: name, Email: name + "@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
+		if err := db.UserCreate(ctx, u); err != nil {
+			return nil, err
+		}
+		sc := db.ForUser(u.ID)
+		var workflows []int64
+		var firstProject int64
+		for p := range 10 {
+			pr, err := sc.ProjectCreate(ctx, flowtrack.ProjectInput{Name: flowtrack.Some(fmt.Sprintf("Project %d", p))})
+			if err != nil {
+				return nil, err
+			}
+			if p == 0 {
+				firstProject = pr.ID
+			}
+			for w := range 4 {
+				wf, err := sc.WorkflowCreate(ctx, flowtrack.WorkflowInput{ProjectID: flowtrack.Some(pr.ID), Name: flowtrack.Some(fmt.Sprintf("Stage %d", w))})
+				if err != nil {
+					return nil, err
+				}
+				workflows = append(workflows, wf.ID)
+			}
+		}
+		if err := bulkTasks(ctx, db.SQL(), u.ID, workflows, count); err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			ds.userID, ds.project, ds.workflow = u.ID, firstProject, workflows[0]
+			if err := db.SQL().QueryRowContext(ctx, `SELECT max(id) FROM tasks WHERE owner_id = $1`, u.ID).Scan(&ds.task); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "seeded %d tasks for the measured user (+%d around) in %v\n", n, 2*max(1, n/10), time.Since(start).Round(time.Millisecond))
+	return ds, nil
+}
+
+// bulkTasks inserts count tasks spread over workflows (whose projects it
+// looks up), in chunks, as the store would write them.
+func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, count int) error {
+	const chunk = 50000
+	now := time.Now().Add(-time.Duration(count) * time.Millisecond).UnixMicro()
+	for done := 0; done < count; done += chunk {
+		size := min(chunk, count-done)
+		wf := workflows[(done/chunk)%len(workflows)]
+		_, err := db.ExecContext(ctx, `
+			WITH RECURSIVE seq(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST($2 AS BIGINT))
+			INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority, due_date,
+				created_at, updated_at, title_fold, description_fold)
+			SELECT w.owner_id, w.project_id, w.id,
+				CASE n % 3 WHEN 0 THEN 'Alpha task ' ELSE 'Beta task ' END || n, 'Details of task ' || n,
+				CASE n % 4 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'blocked' ELSE 'done' END,
+				n % 4,
+				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
+				CAST($3 AS BIGINT) + n * 1000, CAST($3 AS BIGINT) + n * 1000,
+				CASE n % 3 WHEN 0 THEN 'alpha task ' ELSE 'beta task ' END || n, 'details of task ' || n
+			FROM seq, workflows w WHERE w.id = CAST($4 AS BIGINT) AND w.owner_id = CAST($5 AS BIGINT)`,
+			done+1, done+size, now, wf, owner)
+		if err != nil {
+			return fmt.Errorf("seed tasks: %w", err)
+		}
+	}
+	return nil
+}
