@@ -141,7 +141,8 @@ func (p *Project) SortKey(field string) any {
 // white space and commas, keeping double-quoted phrases whole. NUL
 // characters are dropped. Terms are returned case-folded.
 func SplitSearch(s string) []string {
-	s = strings.ReplaceAll(s, "\x00", "")
+	// As Django decodes a query string: invalid UTF-8 becomes U+FFFD.
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 	isSep := func(r rune) bool { return r == ',' || isPythonSpace(r) }
 	var terms []string
 	for {

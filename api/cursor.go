@@ -42,11 +42,12 @@ func (s *Server) decodeCursor(raw, order string, fields []string, sample func(st
 		return &flowtrack.Cursor{}, nil // the first page
 	}
 	payload, mac, ok := strings.Cut(raw, ".")
-	sig, err := base64.RawURLEncoding.DecodeString(mac)
+	// Strict decoding: a signature has exactly one spelling.
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(mac)
 	if !ok || err != nil || !hmac.Equal(sig, s.cursorMAC(payload)) {
 		return nil, errInvalidCursor
 	}
-	b, err := base64.RawURLEncoding.DecodeString(payload)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(payload)
 	if err != nil {
 		return nil, errInvalidCursor
 	}

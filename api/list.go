@@ -15,6 +15,8 @@ import (
 const (
 	defaultPageSize = 20
 	maxPageSize     = 100
+	// maxPage is past the end of any list, and keeps offsets from overflowing.
+	maxPage = 1 << 40
 )
 
 // pageParams are the page number parameters of a list request.
@@ -38,7 +40,7 @@ func readPage(q url.Values) (pageParams, error) {
 		pp.page, pp.last = 0, true
 	default:
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 {
+		if err != nil || n < 1 || n > maxPage {
 			return pp, errInvalidPage
 		}
 		pp.page = n

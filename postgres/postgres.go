@@ -45,6 +45,7 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, 
 		Name:              "postgres",
 		IsUniqueViolation: isUniqueViolation,
 		Explain:           "EXPLAIN",
+		Contains:          func(column, placeholder string) string { return "strpos(" + column + ", " + placeholder + ") > 0" },
 		LockRow:           " FOR UPDATE",
 		Ready:             m.Check,
 	}), m, nil

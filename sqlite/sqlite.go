@@ -55,6 +55,10 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		Name:              "sqlite",
 		IsUniqueViolation: isUniqueViolation,
 		Explain:           "EXPLAIN QUERY PLAN",
+		CacheStatements:   true,
+		// instr, unlike LIKE, takes every character literally and keeps
+		// the statement from being re-planned for each bound pattern.
+		Contains: func(column, placeholder string) string { return "instr(" + column + ", " + placeholder + ") > 0" },
 	}), nil
 }
 

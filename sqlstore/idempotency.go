@@ -11,7 +11,7 @@ import (
 // IdempotencyBegin reserves a key; see flowtrack.Scope.
 func (s *scope) IdempotencyBegin(ctx context.Context, key, hash string, now time.Time) (*flowtrack.StoredResponse, error) {
 	var stored *flowtrack.StoredResponse
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE owner_id = $1 AND created_at < $2`,
 			s.owner, micros(now.Add(-flowtrack.IdempotencyTTL))); err != nil {
 			return err
@@ -51,7 +51,7 @@ func (s *scope) IdempotencyBegin(ctx context.Context, key, hash string, now time
 
 // IdempotencyFinish stores the response of a reserved key.
 func (s *scope) IdempotencyFinish(ctx context.Context, key string, resp flowtrack.StoredResponse) error {
-	_, err := s.db.write.ExecContext(ctx, `
+	_, err := s.db.writer().ExecContext(ctx, `
 		UPDATE idempotency_keys SET status = $1, location = $2, etag = $3, body = $4
 		WHERE owner_id = $5 AND idem_key = $6`,
 		resp.Status, resp.Location, resp.ETag, string(resp.Body), s.owner, key)
@@ -60,7 +60,7 @@ func (s *scope) IdempotencyFinish(ctx context.Context, key string, resp flowtrac
 
 // IdempotencyRelease forgets a reserved key whose request failed.
 func (s *scope) IdempotencyRelease(ctx context.Context, key string) error {
-	_, err := s.db.write.ExecContext(ctx,
+	_, err := s.db.writer().ExecContext(ctx,
 		`DELETE FROM idempotency_keys WHERE owner_id = $1 AND idem_key = $2 AND status IS NULL`, s.owner, key)
 	return err
 }

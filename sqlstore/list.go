@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -51,9 +50,6 @@ func (b *query) in(expr string, values []any) {
 
 func (b *query) whereSQL() string { return " WHERE " + strings.Join(b.where, " AND ") }
 
-// escapeLike makes %, _ and \ match themselves in a LIKE ... ESCAPE '\' pattern.
-var escapeLike = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // listSQL is the text of a list's statements: the count, and the page
 // without its LIMIT; args holds the arguments of both so far.
 type listSQL struct {
@@ -62,15 +58,15 @@ type listSQL struct {
 }
 
 // buildList writes the statements of a list for one owner.
-func buildList(spec listSpec, owner int64, lq flowtrack.ListQuery) listSQL {
+func buildList(spec listSpec, contains func(column, placeholder string) string, owner int64, lq flowtrack.ListQuery) listSQL {
 	b := &query{}
 	b.and(spec.alias + ".owner_id = " + b.arg(owner))
 	spec.filter(b, lq.Filter)
 	for _, term := range lq.Search {
-		p := b.arg("%" + escapeLike.Replace(term) + "%")
+		p := b.arg(term)
 		var alts []string
 		for _, col := range spec.search {
-			alts = append(alts, spec.alias+"."+col+` LIKE `+p+` ESCAPE '\'`)
+			alts = append(alts, contains(spec.alias+"."+col, p))
 		}
 		b.and("(" + strings.Join(alts, " OR ") + ")")
 	}
@@ -110,11 +106,11 @@ func buildList(spec listSpec, owner int64, lq flowtrack.ListQuery) listSQL {
 // offset, or Limit+1 rows after a cursor (count -1), in walk order.
 func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.ListQuery,
 	scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, int, error) {
-	st := buildList(spec, s.owner, lq)
+	st := buildList(spec, s.db.engine.Contains, s.owner, lq)
 	b := st.q
 	var rows []T
 	count := -1
-	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inReadTx(ctx, func(tx conn) error {
 		var err error
 		if lq.Cursor != nil {
 			rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+b.arg(lq.Limit+1), b.args...)
@@ -139,7 +135,7 @@ func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq 
 	if !ok {
 		return nil, fmt.Errorf("unknown collection %q", collection)
 	}
-	st := buildList(spec, userID, lq)
+	st := buildList(spec, db.engine.Contains, userID, lq)
 	limit := lq.Limit
 	if lq.Cursor != nil {
 		limit++
@@ -155,7 +151,7 @@ func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq 
 	}
 	var plan []string
 	for _, stmt := range statements {
-		rows, err := db.read.QueryContext(ctx, db.engine.Explain+" "+stmt.text, stmt.args...)
+		rows, err := db.reader().QueryContext(ctx, db.engine.Explain+" "+stmt.text, stmt.args...)
 		if err != nil {
 			return nil, err
 		}

@@ -46,14 +46,14 @@ func (s *scope) ProjectList(ctx context.Context, lq flowtrack.ListQuery) ([]flow
 
 // ProjectGet returns one of the user's projects.
 func (s *scope) ProjectGet(ctx context.Context, id int64) (*flowtrack.Project, error) {
-	return s.getProject(ctx, s.db.read, id, "")
+	return s.getProject(ctx, s.db.reader(), id, "")
 }
 
 // ProjectCreate adds a project owned by the user.
 func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*flowtrack.Project, error) {
 	now := flowtrack.Now()
 	p := &flowtrack.Project{OwnerID: s.owner, Name: in.Name.Value, Description: in.Description.Value, CreatedAt: now, UpdatedAt: now}
-	err := s.db.write.QueryRowContext(ctx, `
+	err := s.db.writer().QueryRowContext(ctx, `
 		INSERT INTO projects (owner_id, name, description, created_at, updated_at, name_fold, description_fold)
 		VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id`,
 		s.owner, p.Name, p.Description, micros(now), flowtrack.Fold(p.Name), flowtrack.Fold(p.Description)).Scan(&p.ID)
@@ -66,7 +66,7 @@ func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*
 // ProjectUpdate changes the set fields of a project once check accepts it.
 func (s *scope) ProjectUpdate(ctx context.Context, id int64, in flowtrack.ProjectInput, check func(*flowtrack.Project) error) (*flowtrack.Project, error) {
 	var p *flowtrack.Project
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(tx conn) error {
 		cur, err := s.getProject(ctx, tx, id, s.db.engine.LockRow)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *scope) ProjectUpdate(ctx context.Context, id int64, in flowtrack.Projec
 
 // ProjectDelete deletes a project with its workflows and tasks.
 func (s *scope) ProjectDelete(ctx context.Context, id int64, check func(*flowtrack.Project) error) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(tx conn) error {
 		if check != nil {
 			cur, err := s.getProject(ctx, tx, id, s.db.engine.LockRow)
 			if err != nil {
@@ -125,7 +125,7 @@ func (s *scope) ProjectStats(ctx context.Context, id int64, today flowtrack.Date
 	for _, v := range flowtrack.TaskPriorities {
 		st.ByPriority[v] = 0
 	}
-	err := s.db.inReadTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inReadTx(ctx, func(tx conn) error {
 		p, err := s.getProject(ctx, tx, id, "")
 		if err != nil {
 			return err

@@ -23,6 +23,11 @@ type Engine struct {
 	// LockRow is appended to a SELECT of a row about to be changed; empty
 	// where the write transaction already excludes other writers.
 	LockRow string
+	// CacheStatements keeps statements prepared, for engines that do not.
+	CacheStatements bool
+	// Contains returns the condition "column contains the text of the
+	// placeholder", taken literally.
+	Contains func(column, placeholder string) string
 	// Explain prefixes a statement to get its query plan.
 	Explain string
 	// Ready reports whether the schema is current.
@@ -33,30 +38,39 @@ type Engine struct {
 // separate pools: SQLite allows one writer at a time, so its write pool
 // has one connection and readers never wait behind it.
 type DB struct {
-	read, write *sql.DB
+	read, write *pool
 	engine      Engine
 }
 
 // New returns a store reading from read and writing to write (which may
 // be the same pool).
 func New(read, write *sql.DB, engine Engine) *DB {
-	return &DB{read: read, write: write, engine: engine}
+	db := &DB{read: newPool(read, engine.CacheStatements), engine: engine}
+	db.write = db.read
+	if write != read {
+		db.write = newPool(write, engine.CacheStatements)
+	}
+	return db
 }
+
+// reader and writer run single statements outside a transaction.
+func (db *DB) reader() conn { return conn{p: db.read} }
+func (db *DB) writer() conn { return conn{p: db.write} }
 
 var _ flowtrack.Store = (*DB)(nil)
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	err := db.write.close()
 	if db.read != db.write {
-		err = errors.Join(err, db.read.Close())
+		err = errors.Join(err, db.read.close())
 	}
 	return err
 }
 
 // Ready returns nil when the database answers and its schema is current.
 func (db *DB) Ready(ctx context.Context) error {
-	if err := db.read.PingContext(ctx); err != nil {
+	if err := db.read.db.PingContext(ctx); err != nil {
 		return err
 	}
 	if db.engine.Ready != nil {
@@ -82,12 +96,12 @@ type queryer interface {
 
 // inTx runs fn in a transaction on the write pool and commits it if fn
 // returns nil.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
+	tx, err := db.write.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(conn{p: db.write, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -98,13 +112,13 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // inReadTx runs fn in a read-only snapshot, so a count and its page agree.
-func (db *DB) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
+func (db *DB) inReadTx(ctx context.Context, fn func(tx conn) error) error {
+	tx, err := db.read.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(conn{p: db.read, tx: tx})
 }
 
 // micros converts a time to the stored form.
@@ -154,4 +168,4 @@ func collect[T any](ctx context.Context, q queryer, scan func(interface{ Scan(..
 
 // SQL returns the write pool, for tests and tools that check what the
 // database itself enforces. The API never sees it.
-func (db *DB) SQL() *sql.DB { return db.write }
+func (db *DB) SQL() *sql.DB { return db.write.db }

@@ -62,7 +62,7 @@ func (s *scope) TaskList(ctx context.Context, lq flowtrack.ListQuery) ([]flowtra
 
 // TaskGet returns one of the user's tasks.
 func (s *scope) TaskGet(ctx context.Context, id int64) (*flowtrack.Task, error) {
-	return s.getTask(ctx, s.db.read, id, "")
+	return s.getTask(ctx, s.db.reader(), id, "")
 }
 
 // applyTask copies the set fields of in onto t and keeps completed_at in
@@ -112,7 +112,7 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 	applyTask(t, in)
 	t.CreatedAt = t.UpdatedAt
 	priority, due, completed := taskValues(t)
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(tx conn) error {
 		project, err := s.workflowProject(ctx, tx, t.WorkflowID)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 // TaskUpdate changes the set fields of a task once check accepts it.
 func (s *scope) TaskUpdate(ctx context.Context, id int64, in flowtrack.TaskInput, check func(*flowtrack.Task) error) (*flowtrack.Task, error) {
 	var t *flowtrack.Task
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(tx conn) error {
 		cur, err := s.getTask(ctx, tx, id, s.db.engine.LockRow)
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func (s *scope) TaskUpdate(ctx context.Context, id int64, in flowtrack.TaskInput
 
 // TaskDelete deletes a task.
 func (s *scope) TaskDelete(ctx context.Context, id int64, check func(*flowtrack.Task) error) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(tx conn) error {
 		if check != nil {
 			cur, err := s.getTask(ctx, tx, id, s.db.engine.LockRow)
 			if err != nil {

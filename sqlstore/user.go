@@ -29,7 +29,7 @@ func scanUser(row interface{ Scan(...any) error }) (*flowtrack.User, error) {
 
 // UserCreate adds a user; a taken username is a *ValidationError.
 func (db *DB) UserCreate(ctx context.Context, u *flowtrack.User) error {
-	err := db.write.QueryRowContext(ctx, `
+	err := db.writer().QueryRowContext(ctx, `
 		INSERT INTO users (username, username_key, email, password_hash, is_active, is_staff, is_superuser, date_joined)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		u.Username, flowtrack.UsernameKey(u.Username), u.Email, u.PasswordHash,
@@ -43,19 +43,19 @@ func (db *DB) UserCreate(ctx context.Context, u *flowtrack.User) error {
 // UsernameTaken tells whether a username is in use, regardless of case.
 func (db *DB) UsernameTaken(ctx context.Context, username string) (bool, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx,
+	err := db.reader().QueryRowContext(ctx,
 		`SELECT count(*) FROM users WHERE username_key = $1`, flowtrack.UsernameKey(username)).Scan(&n)
 	return n > 0, err
 }
 
 // UserGet returns a user by id.
 func (db *DB) UserGet(ctx context.Context, id int64) (*flowtrack.User, error) {
-	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return scanUser(db.reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
 // UserByUsername returns the user with exactly that username.
 func (db *DB) UserByUsername(ctx context.Context, username string) (*flowtrack.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx,
+	u, err := scanUser(db.reader().QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE username_key = $1`, flowtrack.UsernameKey(username)))
 	if err == nil && u.Username != username {
 		return nil, flowtrack.NotFound("User")
@@ -65,7 +65,7 @@ func (db *DB) UserByUsername(ctx context.Context, username string) (*flowtrack.U
 
 // UserUpdate stores a user's email and flags.
 func (db *DB) UserUpdate(ctx context.Context, u *flowtrack.User) error {
-	res, err := db.write.ExecContext(ctx,
+	res, err := db.writer().ExecContext(ctx,
 		`UPDATE users SET email = $1, is_active = $2, is_staff = $3, is_superuser = $4 WHERE id = $5`,
 		u.Email, u.IsActive, u.IsStaff, u.IsSuperuser, u.ID)
 	if err != nil {
@@ -76,13 +76,13 @@ func (db *DB) UserUpdate(ctx context.Context, u *flowtrack.User) error {
 
 // UserSetLastLogin records a successful login.
 func (db *DB) UserSetLastLogin(ctx context.Context, id int64, at time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE users SET last_login = $1 WHERE id = $2`, micros(at), id)
+	_, err := db.writer().ExecContext(ctx, `UPDATE users SET last_login = $1 WHERE id = $2`, micros(at), id)
 	return err
 }
 
 // UserSetPassword replaces a password hash and revokes the user's refresh tokens.
 func (db *DB) UserSetPassword(ctx context.Context, id int64, hash string, at time.Time) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (db *DB) UserSetPassword(ctx context.Context, id int64, hash string, at tim
 
 // UserDelete deletes a user and everything the user owns.
 func (db *DB) UserDelete(ctx context.Context, id int64) error {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
+	res, err := db.writer().ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (db *DB) UserDelete(ctx context.Context, id int64) error {
 
 // RefreshTokenAdd records a newly issued refresh token.
 func (db *DB) RefreshTokenAdd(ctx context.Context, t flowtrack.RefreshToken) error {
-	return addRefreshToken(ctx, db.write, t)
+	return addRefreshToken(ctx, db.writer(), t)
 }
 
 func addRefreshToken(ctx context.Context, q queryer, t flowtrack.RefreshToken) error {
@@ -121,7 +121,7 @@ func addRefreshToken(ctx context.Context, q queryer, t flowtrack.RefreshToken) e
 // RefreshTokenRotate replaces an outstanding token by next; see flowtrack.Accounts.
 func (db *DB) RefreshTokenRotate(ctx context.Context, jti string, next flowtrack.RefreshToken, at time.Time) error {
 	var reused bool
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx conn) error {
 		var family string
 		var replaced, revoked sql.NullInt64
 		err := tx.QueryRowContext(ctx,
@@ -158,7 +158,7 @@ func (db *DB) RefreshTokenRotate(ctx context.Context, jti string, next flowtrack
 
 // RefreshTokenRevoke blacklists one token.
 func (db *DB) RefreshTokenRevoke(ctx context.Context, jti string, at time.Time) error {
-	res, err := db.write.ExecContext(ctx,
+	res, err := db.writer().ExecContext(ctx,
 		`UPDATE refresh_tokens SET revoked_at = $1 WHERE jti = $2 AND revoked_at IS NULL AND replaced_at IS NULL`,
 		micros(at), jti)
 	if err != nil {
@@ -173,7 +173,7 @@ func (db *DB) RefreshTokenRevoke(ctx context.Context, jti string, at time.Time) 
 // RefreshTokenState tells whether a token is outstanding.
 func (db *DB) RefreshTokenState(ctx context.Context, jti string) error {
 	var replaced, revoked sql.NullInt64
-	err := db.read.QueryRowContext(ctx,
+	err := db.reader().QueryRowContext(ctx,
 		`SELECT replaced_at, revoked_at FROM refresh_tokens WHERE jti = $1`, jti).Scan(&replaced, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -190,7 +190,7 @@ func (db *DB) RefreshTokenState(ctx context.Context, jti string) error {
 func (db *DB) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
 	var count int
 	var oldest sql.NullInt64
-	err := db.read.QueryRowContext(ctx,
+	err := db.reader().QueryRowContext(ctx,
 		`SELECT count(*), min(failed_at) FROM login_failures WHERE scope = $1 AND failed_at > $2`,
 		key, micros(since)).Scan(&count, &oldest)
 	if err != nil {
@@ -201,7 +201,7 @@ func (db *DB) LoginFailures(ctx context.Context, key string, since time.Time) (i
 
 // LoginFailureAdd records a failed login under each key.
 func (db *DB) LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, micros(before)); err != nil {
 			return err
 		}

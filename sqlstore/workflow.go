@@ -49,7 +49,7 @@ func (s *scope) WorkflowList(ctx context.Context, lq flowtrack.ListQuery) ([]flo
 
 // WorkflowGet returns one of the user's workflows.
 func (s *scope) WorkflowGet(ctx context.Context, id int64) (*flowtrack.Workflow, error) {
-	return s.getWorkflow(ctx, s.db.read, id, "")
+	return s.getWorkflow(ctx, s.db.reader(), id, "")
 }
 
 // WorkflowCreate adds a workflow to one of the user's projects.
@@ -60,7 +60,7 @@ func (s *scope) WorkflowCreate(ctx context.Context, in flowtrack.WorkflowInput) 
 	if in.Status.Set {
 		w.Status = in.Status.Value
 	}
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(tx conn) error {
 		if err := s.ownProject(ctx, tx, w.ProjectID); err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (s *scope) WorkflowCreate(ctx context.Context, in flowtrack.WorkflowInput) 
 // it; moving it to another project carries its tasks along.
 func (s *scope) WorkflowUpdate(ctx context.Context, id int64, in flowtrack.WorkflowInput, check func(*flowtrack.Workflow) error) (*flowtrack.Workflow, error) {
 	var w *flowtrack.Workflow
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(tx conn) error {
 		cur, err := s.getWorkflow(ctx, tx, id, s.db.engine.LockRow)
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (s *scope) WorkflowUpdate(ctx context.Context, id int64, in flowtrack.Workf
 
 // WorkflowDelete deletes a workflow with its tasks.
 func (s *scope) WorkflowDelete(ctx context.Context, id int64, check func(*flowtrack.Workflow) error) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(tx conn) error {
 		if check != nil {
 			cur, err := s.getWorkflow(ctx, tx, id, s.db.engine.LockRow)
 			if err != nil {

@@ -1,0 +1,154 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// maxCachedStatements bounds the prepared statements kept per pool; list
+// queries vary with their filters, so the set is large but finite.
+const maxCachedStatements = 2000
+
+// pool is a connection pool whose statements are prepared once and kept,
+// where the engine benefits (SQLite parses and plans every statement it
+// is given; pgx keeps its own cache for PostgreSQL).
+type pool struct {
+	db      *sql.DB
+	cache   bool
+	mu      sync.RWMutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool // being prepared in the background
+}
+
+func newPool(db *sql.DB, cache bool) *pool {
+	return &pool{db: db, cache: cache, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
+
+// stmt returns the cached statement of query, or nil to run it unprepared.
+// Outside a transaction it prepares and caches the statement at once.
+// Inside one it must not: preparing takes a connection of its own, and
+// with every connection held by a transaction (SQLite's writer has only
+// one) that would wait forever. So there it prepares in the background,
+// once a connection is free, and runs this call unprepared.
+func (p *pool) stmt(ctx context.Context, query string, inTx bool) (*sql.Stmt, error) {
+	if !p.cache {
+		return nil, nil
+	}
+	p.mu.RLock()
+	st, pending := p.stmts[query], p.pending[query]
+	p.mu.RUnlock()
+	if st != nil || pending {
+		return st, nil
+	}
+	if inTx {
+		p.mu.Lock()
+		if p.pending[query] || p.stmts[query] != nil || len(p.stmts)+len(p.pending) >= maxCachedStatements {
+			p.mu.Unlock()
+			return nil, nil
+		}
+		p.pending[query] = true
+		p.mu.Unlock()
+		go p.prepare(context.WithoutCancel(ctx), query)
+		return nil, nil
+	}
+	return p.prepare(ctx, query)
+}
+
+// prepare prepares query on the pool and caches it.
+func (p *pool) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := p.db.PrepareContext(ctx, query)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.pending, query)
+	if err != nil || p.stmts == nil {
+		if st != nil {
+			st.Close()
+		}
+		return nil, err
+	}
+	if cached := p.stmts[query]; cached != nil {
+		st.Close()
+		return cached, nil
+	}
+	if len(p.stmts) >= maxCachedStatements {
+		st.Close()
+		return nil, nil
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+func (p *pool) close() error {
+	p.mu.Lock()
+	for _, st := range p.stmts {
+		st.Close()
+	}
+	p.stmts = nil
+	p.mu.Unlock()
+	return p.db.Close()
+}
+
+// conn runs statements on a pool, or in a transaction on it.
+type conn struct {
+	p  *pool
+	tx *sql.Tx
+}
+
+var _ queryer = conn{}
+
+// prepared returns the statement to run query with, bound to the
+// transaction if there is one; nil means run it unprepared.
+func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := c.p.stmt(ctx, query, c.tx != nil)
+	if st == nil || err != nil {
+		return nil, err
+	}
+	if c.tx != nil {
+		// Reuses the statement already prepared on the transaction's connection.
+		return c.tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
+}
+
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := c.prepared(ctx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st != nil:
+		return st.QueryContext(ctx, args...)
+	case c.tx != nil:
+		return c.tx.QueryContext(ctx, query, args...)
+	}
+	return c.p.db.QueryContext(ctx, query, args...)
+}
+
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := c.prepared(ctx, query)
+	switch {
+	case err != nil:
+		// database/sql has no way to build a Row holding an error; the
+		// unprepared query reports the same error from Scan.
+		break
+	case st != nil:
+		return st.QueryRowContext(ctx, args...)
+	}
+	if c.tx != nil {
+		return c.tx.QueryRowContext(ctx, query, args...)
+	}
+	return c.p.db.QueryRowContext(ctx, query, args...)
+}
+
+func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := c.prepared(ctx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st != nil:
+		return st.ExecContext(ctx, args...)
+	case c.tx != nil:
+		return c.tx.ExecContext(ctx, query, args...)
+	}
+	return c.p.db.ExecContext(ctx, query, args...)
+}
