@@ -45,6 +45,7 @@ gobench:
 
 fuzz:
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzRequestDecoding$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzListQuery$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
