@@ -34,6 +34,10 @@ func (s *Server) routes() http.Handler {
 	route("/api/tasks/{id}/", s.lookup("Task Instance", methods{
 		"GET": tasks.handleGet, "PUT": tasks.handleUpdate(true), "PATCH": tasks.handleUpdate(false), "DELETE": tasks.handleDelete}))
 
+	route("/api/schema/", s.public("Schema", nil, methods{"GET": handleSchema}))
+	route("/api/docs/", s.public("Docs", nil, methods{"GET": handleDocs}))
+	mux.Handle("/api/docs/{file}", s.public("Docs Asset", nil, methods{"GET": handleDocsAsset}))
+
 	mux.Handle("/healthz", s.service(s.handleHealth))
 	mux.Handle("/readyz", s.service(s.handleReady))
 	mux.Handle("/", s.fail(errNotFound))

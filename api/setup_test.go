@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,9 +12,16 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/flowtrack/flowtrack/api"
 	"github.com/flowtrack/flowtrack/password"
@@ -106,7 +115,9 @@ func (e *env) do(method, path string, body any, headers ...string) *response {
 	e.api.ServeHTTP(rec, req)
 	res := rec.Result()
 	b, _ := io.ReadAll(res.Body)
-	return &response{Status: res.StatusCode, Header: res.Header, Body: b}
+	r := &response{Status: res.StatusCode, Header: res.Header, Body: b}
+	checkOpenAPI(e.t, e.api, req, r)
+	return r
 }
 
 // client is a registered, logged-in user.
@@ -262,3 +273,183 @@ func (r *response) field(name string) any {
 
 // jsonf formats a wanted body.
 func jsonf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// The OpenAPI document, loaded once per test binary from /api/schema/ of
+// the first API that answers a request, with its router.
+var openAPI struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+}
+
+// loadOpenAPI returns the document h serves, validated as OpenAPI 3.1.
+func loadOpenAPI(h http.Handler) (*openapi3.T, routers.Router, error) {
+	openAPI.once.Do(func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/schema/", nil))
+		if rec.Code != http.StatusOK {
+			openAPI.err = fmt.Errorf("GET /api/schema/: %d %s", rec.Code, rec.Body)
+			return
+		}
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(rec.Body.Bytes())
+		if err != nil {
+			openAPI.err = fmt.Errorf("load the OpenAPI document: %w", err)
+			return
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			openAPI.err = fmt.Errorf("the OpenAPI document is invalid: %w", err)
+			return
+		}
+		// The document's server is "/", so the router matches the paths of
+		// the tests' requests whatever their host.
+		router, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			openAPI.err = fmt.Errorf("route the OpenAPI document: %w", err)
+			return
+		}
+		openAPI.doc, openAPI.router = doc, router
+	})
+	return openAPI.doc, openAPI.router, openAPI.err
+}
+
+// checkOpenAPI fails the test if the response to req is not one the
+// OpenAPI document describes: a status the operation does not list, a
+// missing required header, or a body that does not match its schema.
+// Only the API's paths (/api/...) and the health checks are checked; any
+// other path is the web app's or the admin's, which the document does not
+// describe.
+//
+// No request in that range is skipped:
+//   - a path without its final slash is checked as the path with it, as
+//     the server serves it;
+//   - a path no documented route matches (/api/nothing/, /api/projects//)
+//     must be the generic 404 `{"detail": "Not found."}`;
+//   - a method a documented path does not list must be its 405 (with
+//     Allow), or one of the errors of the checks that run before the
+//     method's, which are the OPTIONS operation's errors;
+//   - HEAD is checked as GET (see validateOpenAPI).
+func checkOpenAPI(t testing.TB, h http.Handler, req *http.Request, r *response) {
+	t.Helper()
+	p := req.URL.Path
+	if !strings.HasPrefix(p, "/api/") && p != "/api" && p != "/healthz" && p != "/readyz" {
+		return
+	}
+	doc, router, err := loadOpenAPI(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateOpenAPI(doc, router, req, r); err != nil {
+		body := string(r.Body)
+		if len(body) > 2000 {
+			body = body[:2000] + "..."
+		}
+		t.Errorf("%s %s: the response does not match the OpenAPI document:\n%v\ngot %d %v\n%s",
+			req.Method, req.URL, err, r.Status, r.Header, body)
+	}
+}
+
+// validateOpenAPI checks one response against the document.
+func validateOpenAPI(doc *openapi3.T, router routers.Router, req *http.Request, r *response) error {
+	route, params, err := findOpenAPIRoute(router, req)
+	switch {
+	case errors.Is(err, routers.ErrPathNotFound):
+		// No documented path matches: such a path (unknown, or with a
+		// character no route takes) must answer the generic 404 body.
+		route = &routers.Route{Spec: doc, Path: req.URL.Path, PathItem: &openapi3.PathItem{}, Method: req.Method,
+			Operation: pseudoOperation(map[int]*openapi3.ResponseRef{404: componentResponse(doc, "NotFound")})}
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		// A documented path, a method it does not list. The server runs the
+		// same checks before its method check as before OPTIONS (401, the
+		// registration gate's 403, a dotted id's 404), so the answer is one
+		// of the OPTIONS operation's errors or the generic 405.
+		route, params, err = findOpenAPIRoute(router, withMethod(req, http.MethodOptions))
+		if err != nil {
+			return fmt.Errorf("no OPTIONS operation for %s: %w", req.URL.Path, err)
+		}
+		statuses := map[int]*openapi3.ResponseRef{405: componentResponse(doc, "MethodNotAllowed")}
+		for code, ref := range route.Operation.Responses.Map() {
+			if code != "200" {
+				n, _ := strconv.Atoi(code)
+				statuses[n] = ref
+			}
+		}
+		route.Method = req.Method
+		route.Operation = pseudoOperation(statuses)
+	case err != nil:
+		return err
+	}
+	def := route.Operation.Responses.Status(r.Status)
+	if def == nil {
+		return fmt.Errorf("status %d is not documented for %s %s", r.Status, req.Method, route.Path)
+	}
+	validated := req
+	if req.Method == http.MethodHead {
+		// kin-openapi skips HEAD responses. HEAD answers as GET, and the
+		// recorder keeps the body a real server would drop, so the headers
+		// and body are checked as GET's.
+		validated = withMethod(req, http.MethodGet)
+		if get := route.PathItem.Get; get != nil && route.Operation == route.PathItem.Head {
+			if def = get.Responses.Status(r.Status); def == nil {
+				return fmt.Errorf("HEAD %s: status %d is not documented for GET", route.Path, r.Status)
+			}
+			copied := *route
+			copied.Method, copied.Operation = http.MethodGet, get
+			route = &copied
+		}
+	}
+	if len(def.Value.Content) == 0 && len(r.Body) > 0 && req.Method != http.MethodHead {
+		return fmt.Errorf("status %d of %s %s has no body, got %d bytes", r.Status, req.Method, route.Path, len(r.Body))
+	}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: validated, PathParams: params, Route: route},
+		Status:                 r.Status,
+		Header:                 r.Header,
+		Body:                   io.NopCloser(bytes.NewReader(r.Body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
+}
+
+// findOpenAPIRoute finds the operation of a request. The server answers a
+// path without its final slash as the path with it, and the document lists
+// only the latter.
+func findOpenAPIRoute(router routers.Router, req *http.Request) (*routers.Route, map[string]string, error) {
+	route, params, err := router.FindRoute(req)
+	if errors.Is(err, routers.ErrPathNotFound) && strings.HasPrefix(req.URL.Path, "/api/") && !strings.HasSuffix(req.URL.Path, "/") {
+		slashed := req.Clone(req.Context())
+		u := *req.URL
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+		slashed.URL = &u
+		route, params, err = router.FindRoute(slashed)
+	}
+	return route, params, err
+}
+
+// withMethod is a copy of req with another method.
+func withMethod(req *http.Request, method string) *http.Request {
+	c := req.Clone(req.Context())
+	c.Method = method
+	return c
+}
+
+// pseudoOperation is an operation that answers only the given statuses.
+func pseudoOperation(statuses map[int]*openapi3.ResponseRef) *openapi3.Operation {
+	responses := openapi3.NewResponses()
+	for code, ref := range statuses {
+		responses.Set(strconv.Itoa(code), ref)
+	}
+	return &openapi3.Operation{Responses: responses}
+}
+
+// componentResponse is a response of the document's components.
+func componentResponse(doc *openapi3.T, name string) *openapi3.ResponseRef {
+	ref := doc.Components.Responses[name]
+	if ref == nil {
+		panic("the OpenAPI document has no response " + name)
+	}
+	return ref
+}

@@ -110,7 +110,10 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 	b := st.q
 	var rows []T
 	count := -1
-	err := s.db.inReadTx(ctx, func(tx conn) error {
+	// No transaction, as DRF runs its count and page: on SQLite a read
+	// transaction held across two statements made concurrent readers
+	// wait for WAL read locks, with delays of hundreds of milliseconds.
+	err := func(tx conn) error {
 		var err error
 		if lq.Cursor != nil {
 			rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+b.arg(lq.Limit+1), b.args...)
@@ -122,7 +125,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 		limit, offset := b.arg(lq.Limit), b.arg(lq.PageOffset(count))
 		rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+limit+" OFFSET "+offset, b.args...)
 		return err
-	})
+	}(s.db.reader())
 	return rows, count, err
 }
 
