@@ -129,22 +129,27 @@ func benchSize(ctx context.Context, o options, n int) error {
 	}
 	env := append(os.Environ(), "FLOWTRACK_SECRET_KEY="+benchKey)
 
+	writer, _, err := issuer.Issue(token.Access, ds.writerID, time.Now())
+	if err != nil {
+		return err
+	}
+	// Reads first, then writes, which go to the writer's workflow.
 	bare := []scenario{
-		{name: "bare list", method: "GET", path: "/bare/tasks/", conns: 32, auth: true},
-		{name: "bare read", method: "GET", path: fmt.Sprintf("/bare/tasks/%d/", ds.task), conns: 32, auth: true},
-		{name: "bare insert", method: "POST", path: "/bare/tasks/", conns: 32, auth: true,
-			body: fmt.Sprintf(`{"workflow":%d,"project":%d,"title":"Bench task"}`, ds.workflow, ds.project)},
+		{name: "bare list", method: "GET", path: "/bare/tasks/", conns: 32, token: access},
+		{name: "bare read", method: "GET", path: fmt.Sprintf("/bare/tasks/%d/", ds.task), conns: 32, token: access},
+		{name: "bare insert", method: "POST", path: "/bare/tasks/", conns: 32, token: writer,
+			body: fmt.Sprintf(`{"workflow":%d,"project":%d,"title":"Bench task"}`, ds.writerWorkflow, ds.writerProject)},
 	}
 	flowtrack := []scenario{
-		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, auth: true},
-		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, auth: true},
-		{name: "cursor filtered", method: "GET", path: "/api/tasks/?cursor=&status=todo&ordering=-priority", conns: 32, auth: true},
-		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, auth: true},
-		{name: "create task", method: "POST", path: "/api/tasks/", conns: 32, auth: true,
-			body: fmt.Sprintf(`{"workflow":%d,"title":"Bench task","priority":"high"}`, ds.workflow)},
-		{name: "update task", method: "PATCH", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, auth: true,
+		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, token: access},
+		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, token: access},
+		{name: "cursor filtered", method: "GET", path: "/api/tasks/?cursor=&status=todo&ordering=-priority", conns: 32, token: access},
+		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, token: access},
+		{name: "list projects", method: "GET", path: "/api/projects/", conns: 32, token: access},
+		{name: "create task", method: "POST", path: "/api/tasks/", conns: 32, token: writer,
+			body: fmt.Sprintf(`{"workflow":%d,"title":"Bench task","priority":"high"}`, ds.writerWorkflow)},
+		{name: "update task", method: "PATCH", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, token: access,
 			body: `{"title":"Renamed task"}`},
-		{name: "list projects", method: "GET", path: "/api/projects/", conns: 32, auth: true},
 		{name: "login", method: "POST", path: "/api/auth/login/", conns: 64,
 			body: fmt.Sprintf(`{"username":%q,"password":%q}`, benchUser, benchPassword)},
 	}
@@ -154,7 +159,7 @@ func benchSize(ctx context.Context, o options, n int) error {
 	if err != nil {
 		return err
 	}
-	rs, err := measure(ctx, o, dir, bareSrv, bare, access)
+	rs, err := measure(ctx, o, dir, bareSrv, bare)
 	bareSrv.stop()
 	if err != nil {
 		return err
@@ -165,7 +170,7 @@ func benchSize(ctx context.Context, o options, n int) error {
 	if err != nil {
 		return err
 	}
-	rs, err = measure(ctx, o, dir, ftSrv, flowtrack, access)
+	rs, err = measure(ctx, o, dir, ftSrv, flowtrack)
 	ftSrv.stop()
 	if err != nil {
 		return err
@@ -176,13 +181,13 @@ func benchSize(ctx context.Context, o options, n int) error {
 }
 
 // measure runs each scenario against a server: a warm-up, then the runs.
-func measure(ctx context.Context, o options, dir string, srv *process, list []scenario, access string) ([]result, error) {
+func measure(ctx context.Context, o options, dir string, srv *process, list []scenario) ([]result, error) {
 	var out []result
 	for _, sc := range list {
 		if len(o.only) > 0 && !slices.Contains(o.only, sc.name) && !strings.HasPrefix(sc.name, "bare") {
 			continue
 		}
-		script, err := wrkScript(dir, sc, access)
+		script, err := wrkScript(dir, sc)
 		if err != nil {
 			return nil, err
 		}

@@ -33,7 +33,10 @@ type dataset struct {
 	project  int64
 	workflow int64
 	task     int64 // a task of the measured user
-	cleanup  func()
+	// The writer is a separate user whose workflow the create scenarios
+	// fill, so that writes do not change the measured user's data size.
+	writerID, writerProject, writerWorkflow int64
+	cleanup                                 func()
 }
 
 // createDatabase makes a fresh database: a SQLite file in dir, or a new
@@ -108,9 +111,12 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 	}
 	ds := &dataset{url: dbURL, cleanup: cleanup}
 	start := time.Now()
-	for i, count := range []int{n, max(1, n/10), max(1, n/10)} {
+	for i, count := range []int{n, max(1, n/10), max(1, n/10), 1} {
 		name := benchUser
-		if i > 0 {
+		switch i {
+		case 3:
+			name = "writer"
+		case 1, 2:
 			name = fmt.Sprintf("neighbour%d", i)
 		}
 		u := &flowtrack.User{Username: name, Email: name + "@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
@@ -138,6 +144,9 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 		}
 		if err := bulkTasks(ctx, db.SQL(), u.ID, workflows, count); err != nil {
 			return nil, err
+		}
+		if i == 3 {
+			ds.writerID, ds.writerProject, ds.writerWorkflow = u.ID, firstProject, workflows[0]
 		}
 		if i == 0 {
 			ds.userID, ds.project, ds.workflow = u.ID, firstProject, workflows[0]

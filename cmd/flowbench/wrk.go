@@ -27,20 +27,20 @@ type scenario struct {
 	path   string
 	body   string
 	conns  int
-	auth   bool
+	token  string // the access token sent, if any
 }
 
 // wrkScript writes the Lua script that gives wrk the scenario's method,
 // body and headers.
-func wrkScript(dir string, sc scenario, token string) (string, error) {
+func wrkScript(dir string, sc scenario) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "wrk.method = %q\n", sc.method)
 	if sc.body != "" {
 		fmt.Fprintf(&b, "wrk.body = %q\n", sc.body)
 		b.WriteString("wrk.headers[\"Content-Type\"] = \"application/json\"\n")
 	}
-	if sc.auth {
-		fmt.Fprintf(&b, "wrk.headers[\"Authorization\"] = %q\n", "Bearer "+token)
+	if sc.token != "" {
+		fmt.Fprintf(&b, "wrk.headers[\"Authorization\"] = %q\n", "Bearer "+sc.token)
 	}
 	path := filepath.Join(dir, sc.name+".lua")
 	return path, os.WriteFile(path, []byte(b.String()), 0o644)
@@ -49,7 +49,7 @@ func wrkScript(dir string, sc scenario, token string) (string, error) {
 // runWrk drives url for d with wrk pinned to the second core.
 func runWrk(ctx context.Context, url, script string, conns int, d time.Duration) (load, error) {
 	args := []string{"-c", "1", "wrk", "-t1", "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%ds", int(d.Seconds())),
-		"--latency", "-s", script, url}
+		"--timeout", "10s", "--latency", "-s", script, url}
 	out, err := exec.CommandContext(ctx, "taskset", args...).CombinedOutput()
 	if err != nil {
 		return load{}, fmt.Errorf("wrk: %v: %s", err, out)
