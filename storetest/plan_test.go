@@ -156,7 +156,7 @@ func seedPlanData(t *testing.T, db *sqlstore.DB) int64 {
 					WHEN 2 THEN CAST($6 AS BIGINT) ELSE CAST($7 AS BIGINT) END,
 				'Task ' || n, 'about ' || n,
 				CASE n % 4 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'blocked' ELSE 'done' END,
-				n % 4,
+				(n / 4) % 4,
 				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
 				1700000000000000 + n * 1000, 1700000000000000 + n * 1000 + 7, 'task ' || n, 'about ' || n
 			FROM seq`, planTasks, u.ID, p.ID, wf[0], wf[1], wf[2], wf[3])

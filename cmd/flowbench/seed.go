@@ -163,7 +163,9 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 }
 
 // bulkTasks inserts count tasks spread over workflows (whose projects it
-// looks up), in chunks, as the store would write them.
+// looks up), in chunks, as the store would write them. Status, priority,
+// due date and title cycle with periods 4, 16, 5 and 3, so every
+// combination occurs evenly and no filter is correlated with an order.
 func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, count int) error {
 	const chunk = 50000
 	now := time.Now().Add(-time.Duration(count) * time.Millisecond).UnixMicro()
@@ -177,7 +179,7 @@ func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, 
 			SELECT w.owner_id, w.project_id, w.id,
 				CASE n % 3 WHEN 0 THEN 'Alpha task ' ELSE 'Beta task ' END || n, 'Details of task ' || n,
 				CASE n % 4 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'blocked' ELSE 'done' END,
-				n % 4,
+				(n / 4) % 4,
 				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
 				CAST($3 AS BIGINT) + n * 1000, CAST($3 AS BIGINT) + n * 1000,
 				CASE n % 3 WHEN 0 THEN 'alpha task ' ELSE 'beta task ' END || n, 'details of task ' || n
