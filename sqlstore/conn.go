@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // maxCachedStatements bounds the prepared statements kept per pool; list
@@ -16,13 +17,14 @@ const maxCachedStatements = 2000
 type pool struct {
 	db      *sql.DB
 	cache   bool
+	count   *atomic.Int64 // statements run, shared by a store's pools
 	mu      sync.RWMutex
 	stmts   map[string]*sql.Stmt
 	pending map[string]bool // being prepared in the background
 }
 
-func newPool(db *sql.DB, cache bool) *pool {
-	return &pool{db: db, cache: cache, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+func newPool(db *sql.DB, cache bool, count *atomic.Int64) *pool {
+	return &pool{db: db, cache: cache, count: count, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 }
 
 // stmt returns the cached statement of query, or nil to run it unprepared.
@@ -100,6 +102,7 @@ var _ queryer = conn{}
 // prepared returns the statement to run query with, bound to the
 // transaction if there is one; nil means run it unprepared.
 func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.p.count.Add(1)
 	st, err := c.p.stmt(ctx, query, c.tx != nil)
 	if st == nil || err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowtrack/flowtrack"
@@ -40,15 +41,17 @@ type Engine struct {
 type DB struct {
 	read, write *pool
 	engine      Engine
+	statements  atomic.Int64
 }
 
 // New returns a store reading from read and writing to write (which may
 // be the same pool).
 func New(read, write *sql.DB, engine Engine) *DB {
-	db := &DB{read: newPool(read, engine.CacheStatements), engine: engine}
+	db := &DB{engine: engine}
+	db.read = newPool(read, engine.CacheStatements, &db.statements)
 	db.write = db.read
 	if write != read {
-		db.write = newPool(write, engine.CacheStatements)
+		db.write = newPool(write, engine.CacheStatements, &db.statements)
 	}
 	return db
 }
@@ -165,6 +168,10 @@ func collect[T any](ctx context.Context, q queryer, scan func(interface{ Scan(..
 	}
 	return list, rows.Err()
 }
+
+// Statements returns how many statements the store has run, so tests can
+// check that a request's cost in queries does not grow with its data.
+func (db *DB) Statements() int64 { return db.statements.Load() }
 
 // SQL returns the write pool, for tests and tools that check what the
 // database itself enforces. The API never sees it.
