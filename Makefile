@@ -5,7 +5,9 @@
 GO ?= go
 # The PostgreSQL server that tests create their throwaway databases on.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
-FUZZTIME ?= 10s
+# Iterations, not seconds: a duration can end mid-input and fail the run
+# with "context deadline exceeded".
+FUZZTIME ?= 5000x
 
 .PHONY: run build test lint fuzz gobench bench clean
 
