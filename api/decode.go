@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"net/http"
 	"strconv"
@@ -197,7 +196,7 @@ func (o object) pk(p *flowtrack.Problems, field string) flowtrack.Opt[int64] {
 			p.Add(field, flowtrack.MsgNull)
 			return flowtrack.Opt[int64]{}
 		}
-		if _, ok := new(big.Int).SetString(text, 10); !ok {
+		if !isInteger(text) {
 			p.Add(field, "Incorrect type. Expected pk value, received str.")
 			return flowtrack.Opt[int64]{}
 		}
@@ -229,4 +228,19 @@ func (o object) date(p *flowtrack.Problems, field string) flowtrack.Opt[*flowtra
 	}
 	p.Add(field, flowtrack.MsgDate)
 	return flowtrack.Opt[*flowtrack.Date]{}
+}
+
+// isInteger tells whether s is an optionally signed string of ASCII
+// digits, in time linear in its length whatever its size.
+func isInteger(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,22 +83,13 @@ func (lp *listParams) readOrdering(v string) []flowtrack.OrderBy {
 	for _, part := range strings.Split(v, ",") {
 		part = strings.TrimSpace(part)
 		field := strings.TrimPrefix(part, "-")
-		if seen[field] || !contains(lp.ordering, field) {
+		if seen[field] || !slices.Contains(lp.ordering, field) {
 			continue
 		}
 		seen[field] = true
 		order = append(order, flowtrack.OrderBy{Field: field, Desc: strings.HasPrefix(part, "-")})
 	}
 	return order
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // orderingString is the canonical text of an order, bound into cursors.
@@ -149,29 +141,28 @@ var workflowFilter = filterParam{"workflow", refFilter(
 // (name__in) of choices; both narrow the same set.
 func choiceFilter(name string, choices []string, in bool, set func(*flowtrack.Filter) *flowtrack.Set) filterParam {
 	return filterParam{name, func(_ *request, v string, f *flowtrack.Filter) (string, error) {
-		values := []string{v}
+		items := []string{v}
 		if in {
-			values = nil
-			for _, item := range strings.Split(v, ",") {
-				if item = strings.TrimSpace(item); item != "" {
-					values = append(values, item)
-				}
-			}
+			items = strings.Split(v, ",")
 		}
-		for _, value := range values {
-			if !contains(choices, value) {
-				return msgChoiceValue(value), nil
+		// The set holds each choice once, however often it was named, so
+		// the SQL has at most one placeholder per choice.
+		chosen := map[string]bool{}
+		for _, item := range items {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
 			}
+			if !slices.Contains(choices, item) {
+				return msgChoiceValue(item), nil
+			}
+			chosen[item] = true
 		}
 		s := set(f)
-		if s.Active {
-			var both []string
-			for _, value := range values {
-				if contains(s.Values, value) {
-					both = append(both, value)
-				}
+		var values []string
+		for _, c := range choices {
+			if chosen[c] && (!s.Active || slices.Contains(s.Values, c)) {
+				values = append(values, c)
 			}
-			values = both
 		}
 		*s = flowtrack.Set{Active: true, Values: values}
 		return "", nil

@@ -70,6 +70,23 @@ func scanBare(row scanner) (*bareTask, error) {
 	return &t, err
 }
 
+// scanAllBare reads every row of a result, from database/sql or pgx.
+func scanAllBare(rows interface {
+	scanner
+	Next() bool
+	Err() error
+}) ([]bareTask, error) {
+	var out []bareTask
+	for rows.Next() {
+		t, err := scanBare(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *t)
+	}
+	return out, rows.Err()
+}
+
 type sqliteBare struct{ read, write *sql.DB }
 
 func (b *sqliteBare) list(ctx context.Context, owner int64) ([]bareTask, int64, error) {
@@ -82,15 +99,8 @@ func (b *sqliteBare) list(ctx context.Context, owner int64) ([]bareTask, int64, 
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []bareTask
-	for rows.Next() {
-		t, err := scanBare(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, *t)
-	}
-	return out, n, rows.Err()
+	out, err := scanAllBare(rows)
+	return out, n, err
 }
 
 func (b *sqliteBare) get(ctx context.Context, owner, id int64) (*bareTask, error) {
@@ -113,15 +123,8 @@ func (b *pgBare) list(ctx context.Context, owner int64) ([]bareTask, int64, erro
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []bareTask
-	for rows.Next() {
-		t, err := scanBare(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, *t)
-	}
-	return out, n, rows.Err()
+	out, err := scanAllBare(rows)
+	return out, n, err
 }
 
 func (b *pgBare) get(ctx context.Context, owner, id int64) (*bareTask, error) {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create databases
@@ -69,7 +70,7 @@ func createDatabase(ctx context.Context, server, dir string) (string, func(), er
 
 // openStore opens and migrates the database at url.
 func openStore(ctx context.Context, dbURL string) (*sqlstore.DB, error) {
-	if path, ok := cutPrefix(dbURL, "sqlite:"); ok {
+	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
 		return sqlite.Open(ctx, path)
 	}
 	db, m, err := postgres.Open(ctx, dbURL)
@@ -81,13 +82,6 @@ func openStore(ctx context.Context, dbURL string) (*sqlstore.DB, error) {
 		return nil, err
 	}
 	return db, nil
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
 }
 
 // seed creates the measured user with n tasks in 10 projects of 4
