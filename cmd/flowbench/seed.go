@@ -33,11 +33,13 @@ type dataset struct {
 	userID   int64
 	project  int64
 	workflow int64
-	task     int64 // a task of the measured user
+	task     int64   // a task of the measured user
+	tasks    []int64 // up to 1,000 tasks of the measured user, for updates
 	// The writer is a separate user whose workflow the create scenarios
 	// fill, so that writes do not change the measured user's data size.
 	writerID, writerProject, writerWorkflow int64
 	cleanup                                 func()
+	restore                                 func(context.Context) error
 }
 
 // createDatabase makes a fresh database: a SQLite file in dir, or a new
@@ -144,14 +146,29 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 		}
 		if i == 0 {
 			ds.userID, ds.project, ds.workflow = u.ID, firstProject, workflows[0]
-			if err := db.SQL().QueryRowContext(ctx, `SELECT max(id) FROM tasks WHERE owner_id = $1`, u.ID).Scan(&ds.task); err != nil {
+			rows, err := db.SQL().QueryContext(ctx, `SELECT id FROM tasks WHERE owner_id = $1 ORDER BY id DESC LIMIT 1000`, u.ID)
+			if err != nil {
 				return nil, err
 			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				ds.tasks = append(ds.tasks, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			ds.task = ds.tasks[0]
 		}
 	}
 	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
 		return nil, err
 	}
+	ds.restore = func(ctx context.Context) error { return restore(ctx, dbURL, ds.writerID) }
 	fmt.Fprintf(os.Stderr, "seeded %d tasks for the measured user (+%d around) in %v\n", n, 2*max(1, n/10), time.Since(start).Round(time.Millisecond))
 	return ds, nil
 }
@@ -184,4 +201,25 @@ func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, 
 		}
 	}
 	return nil
+}
+
+// restore removes what the create scenarios added (all but the writer's
+// seeded task) and refreshes the planner's statistics, so that the reads
+// measured next see the seeded data and not tens of thousands of extra
+// rows with stale statistics.
+func restore(ctx context.Context, dbURL string, writer int64) error {
+	db, err := openStore(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.SQL().ExecContext(ctx, `DELETE FROM tasks WHERE owner_id = $1 AND id > (SELECT min(id) FROM tasks WHERE owner_id = $1)`, writer); err != nil {
+		return err
+	}
+	analyze := "ANALYZE"
+	if !strings.HasPrefix(dbURL, "sqlite:") {
+		analyze = "VACUUM ANALYZE"
+	}
+	_, err = db.SQL().ExecContext(ctx, analyze)
+	return err
 }

@@ -28,6 +28,9 @@ type scenario struct {
 	body   string
 	conns  int
 	token  string // the access token sent, if any
+	// ids, when set, spread the requests over these objects: path holds
+	// a %d for the id, and each request takes one at random.
+	ids []int64
 }
 
 // wrkScript writes the Lua script that gives wrk the scenario's method,
@@ -41,6 +44,14 @@ func wrkScript(dir string, sc scenario) (string, error) {
 	}
 	if sc.token != "" {
 		fmt.Fprintf(&b, "wrk.headers[\"Authorization\"] = %q\n", "Bearer "+sc.token)
+	}
+	if len(sc.ids) > 0 {
+		ids := make([]string, len(sc.ids))
+		for i, id := range sc.ids {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		fmt.Fprintf(&b, "local ids = {%s}\n", strings.Join(ids, ","))
+		fmt.Fprintf(&b, "request = function() return wrk.format(nil, string.format(%q, ids[math.random(#ids)])) end\n", sc.path)
 	}
 	path := filepath.Join(dir, sc.name+".lua")
 	return path, os.WriteFile(path, []byte(b.String()), 0o644)
