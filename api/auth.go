@@ -3,14 +3,13 @@ package api
 import (
 	"context"
 	"errors"
-	"math"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/flowtrack/flowtrack"
 	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/throttle"
 	"github.com/flowtrack/flowtrack/token"
 )
 
@@ -132,9 +131,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	keys := []string{"user:" + flowtrack.UsernameKey(username), "addr:" + clientAddr(r.Request)}
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	keys := throttle.Keys(username, r.Request)
+	if wait, err := s.cfg.Login.Wait(ctx, s.store, keys, time.Now()); err != nil {
 		return err
+	} else if wait > 0 {
+		return throttled(wait)
 	}
 	user, err := s.store.UserByUsername(ctx, username)
 	hash := ""
@@ -149,8 +150,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	if err != nil || user == nil || !user.IsActive {
-		now := time.Now()
-		if err := s.store.LoginFailureAdd(ctx, keys, now, now.Add(-s.cfg.LoginWindow)); err != nil {
+		if err := s.cfg.Login.Fail(ctx, s.store, keys, time.Now()); err != nil {
 			return err
 		}
 		return errBadCredentials
@@ -184,41 +184,6 @@ func requiredString(o object, p *flowtrack.Problems, field string) string {
 		p.Add(field, m)
 	}
 	return clean
-}
-
-// clientAddr is the address the request came from. Forwarding headers are
-// not trusted: any client could set them to dodge throttling.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// checkThrottle answers 429 while any key has reached its failure limit,
-// with the seconds until the oldest failure leaves the window.
-func (s *Server) checkThrottle(ctx context.Context, keys []string) error {
-	now := time.Now()
-	wait := 0
-	for i, key := range keys {
-		limit := s.cfg.LoginFailuresPerUser
-		if i > 0 {
-			limit = s.cfg.LoginFailuresPerAddr
-		}
-		count, oldest, err := s.store.LoginFailures(ctx, key, now.Add(-s.cfg.LoginWindow))
-		if err != nil {
-			return err
-		}
-		if count >= limit {
-			left := int(math.Ceil(oldest.Add(s.cfg.LoginWindow).Sub(now).Seconds()))
-			wait = max(wait, left, 1)
-		}
-	}
-	if wait > 0 {
-		return throttled(wait)
-	}
-	return nil
 }
 
 // handleRefresh is SimpleJWT's TokenRefreshView with rotation and

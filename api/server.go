@@ -11,17 +11,15 @@ import (
 
 	"github.com/flowtrack/flowtrack"
 	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/throttle"
 	"github.com/flowtrack/flowtrack/token"
 )
 
 // Config holds the API's settings.
 type Config struct {
 	AllowSignup bool
-	// LoginFailuresPerUser and LoginFailuresPerAddr are how many failed
-	// logins within LoginWindow throttle a username or a client address.
-	LoginFailuresPerUser int
-	LoginFailuresPerAddr int
-	LoginWindow          time.Duration
+	// Login limits failed logins per username and per client address.
+	Login throttle.Policy
 	// CursorKey signs list cursors; every process behind one load balancer
 	// needs the same. Empty means a random key, good for one process.
 	CursorKey []byte
@@ -29,10 +27,8 @@ type Config struct {
 
 // DefaultConfig is the configuration api.md describes.
 var DefaultConfig = Config{
-	AllowSignup:          true,
-	LoginFailuresPerUser: 5,
-	LoginFailuresPerAddr: 20,
-	LoginWindow:          time.Minute,
+	AllowSignup: true,
+	Login:       throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute},
 }
 
 // Server is the API. Only authentication and the auth endpoints use the

@@ -13,6 +13,23 @@ import (
 type scope struct {
 	db    *DB
 	owner int64
+	tx    *conn // set when the scope works inside an admin transaction
+}
+
+// inTx runs fn in the scope's transaction, or in a new one.
+func (s *scope) inTx(ctx context.Context, fn func(tx conn) error) error {
+	if s.tx != nil {
+		return fn(*s.tx)
+	}
+	return s.db.inTx(ctx, fn)
+}
+
+// writer runs a single statement in the scope's transaction, if any.
+func (s *scope) writer() conn {
+	if s.tx != nil {
+		return *s.tx
+	}
+	return s.db.writer()
 }
 
 const projectSelect = `
@@ -53,7 +70,7 @@ func (s *scope) ProjectGet(ctx context.Context, id int64) (*flowtrack.Project, e
 func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*flowtrack.Project, error) {
 	now := flowtrack.Now()
 	p := &flowtrack.Project{OwnerID: s.owner, Name: in.Name.Value, Description: in.Description.Value, CreatedAt: now, UpdatedAt: now}
-	err := s.db.writer().QueryRowContext(ctx, `
+	err := s.writer().QueryRowContext(ctx, `
 		INSERT INTO projects (owner_id, name, description, created_at, updated_at, name_fold, description_fold)
 		VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id`,
 		s.owner, p.Name, p.Description, micros(now), flowtrack.Fold(p.Name), flowtrack.Fold(p.Description)).Scan(&p.ID)
@@ -66,7 +83,7 @@ func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*
 // ProjectUpdate changes the set fields of a project once check accepts it.
 func (s *scope) ProjectUpdate(ctx context.Context, id int64, in flowtrack.ProjectInput, check func(*flowtrack.Project) error) (*flowtrack.Project, error) {
 	var p *flowtrack.Project
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inTx(ctx, func(tx conn) error {
 		cur, err := s.getProject(ctx, tx, id, s.db.engine.LockRow)
 		if err != nil {
 			return err
@@ -98,7 +115,7 @@ func (s *scope) ProjectUpdate(ctx context.Context, id int64, in flowtrack.Projec
 
 // ProjectDelete deletes a project with its workflows and tasks.
 func (s *scope) ProjectDelete(ctx context.Context, id int64, check func(*flowtrack.Project) error) error {
-	return s.db.inTx(ctx, func(tx conn) error {
+	return s.inTx(ctx, func(tx conn) error {
 		if check != nil {
 			cur, err := s.getProject(ctx, tx, id, s.db.engine.LockRow)
 			if err != nil {

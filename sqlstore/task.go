@@ -112,7 +112,7 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 	applyTask(t, in)
 	t.CreatedAt = t.UpdatedAt
 	priority, due, completed := taskValues(t)
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inTx(ctx, func(tx conn) error {
 		project, err := s.workflowProject(ctx, tx, t.WorkflowID)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 // TaskUpdate changes the set fields of a task once check accepts it.
 func (s *scope) TaskUpdate(ctx context.Context, id int64, in flowtrack.TaskInput, check func(*flowtrack.Task) error) (*flowtrack.Task, error) {
 	var t *flowtrack.Task
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inTx(ctx, func(tx conn) error {
 		cur, err := s.getTask(ctx, tx, id, s.db.engine.LockRow)
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func (s *scope) TaskUpdate(ctx context.Context, id int64, in flowtrack.TaskInput
 
 // TaskDelete deletes a task.
 func (s *scope) TaskDelete(ctx context.Context, id int64, check func(*flowtrack.Task) error) error {
-	return s.db.inTx(ctx, func(tx conn) error {
+	return s.inTx(ctx, func(tx conn) error {
 		if check != nil {
 			cur, err := s.getTask(ctx, tx, id, s.db.engine.LockRow)
 			if err != nil {

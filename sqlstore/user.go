@@ -29,7 +29,11 @@ func scanUser(row interface{ Scan(...any) error }) (*flowtrack.User, error) {
 
 // UserCreate adds a user; a taken username is a *ValidationError.
 func (db *DB) UserCreate(ctx context.Context, u *flowtrack.User) error {
-	err := db.writer().QueryRowContext(ctx, `
+	return db.createUser(ctx, db.writer(), u)
+}
+
+func (db *DB) createUser(ctx context.Context, q queryer, u *flowtrack.User) error {
+	err := q.QueryRowContext(ctx, `
 		INSERT INTO users (username, username_key, email, password_hash, is_active, is_staff, is_superuser, date_joined)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		u.Username, flowtrack.UsernameKey(u.Username), u.Email, u.PasswordHash,
@@ -65,7 +69,11 @@ func (db *DB) UserByUsername(ctx context.Context, username string) (*flowtrack.U
 
 // UserUpdate stores a user's email and flags.
 func (db *DB) UserUpdate(ctx context.Context, u *flowtrack.User) error {
-	res, err := db.writer().ExecContext(ctx,
+	return updateUser(ctx, db.writer(), u)
+}
+
+func updateUser(ctx context.Context, q queryer, u *flowtrack.User) error {
+	res, err := q.ExecContext(ctx,
 		`UPDATE users SET email = $1, is_active = $2, is_staff = $3, is_superuser = $4 WHERE id = $5`,
 		u.Email, u.IsActive, u.IsStaff, u.IsSuperuser, u.ID)
 	if err != nil {
@@ -80,20 +88,26 @@ func (db *DB) UserSetLastLogin(ctx context.Context, id int64, at time.Time) erro
 	return err
 }
 
-// UserSetPassword replaces a password hash and revokes the user's refresh tokens.
+// UserSetPassword replaces a password hash and revokes the user's refresh
+// tokens and panel sessions.
 func (db *DB) UserSetPassword(ctx context.Context, id int64, hash string, at time.Time) error {
-	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id)
-		if err != nil {
-			return err
-		}
-		if err := affectedOne(res, "User"); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx,
-			`UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, micros(at), id)
+	return db.inTx(ctx, func(tx conn) error { return setPassword(ctx, tx, id, hash, at) })
+}
+
+func setPassword(ctx context.Context, tx conn, id int64, hash string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id)
+	if err != nil {
 		return err
-	})
+	}
+	if err := affectedOne(res, "User"); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, micros(at), id); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM admin_sessions WHERE user_id = $1`, id)
+	return err
 }
 
 // UserDelete deletes a user and everything the user owns.

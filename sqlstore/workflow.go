@@ -60,7 +60,7 @@ func (s *scope) WorkflowCreate(ctx context.Context, in flowtrack.WorkflowInput) 
 	if in.Status.Set {
 		w.Status = in.Status.Value
 	}
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inTx(ctx, func(tx conn) error {
 		if err := s.ownProject(ctx, tx, w.ProjectID); err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (s *scope) WorkflowCreate(ctx context.Context, in flowtrack.WorkflowInput) 
 // it; moving it to another project carries its tasks along.
 func (s *scope) WorkflowUpdate(ctx context.Context, id int64, in flowtrack.WorkflowInput, check func(*flowtrack.Workflow) error) (*flowtrack.Workflow, error) {
 	var w *flowtrack.Workflow
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inTx(ctx, func(tx conn) error {
 		cur, err := s.getWorkflow(ctx, tx, id, s.db.engine.LockRow)
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (s *scope) WorkflowUpdate(ctx context.Context, id int64, in flowtrack.Workf
 
 // WorkflowDelete deletes a workflow with its tasks.
 func (s *scope) WorkflowDelete(ctx context.Context, id int64, check func(*flowtrack.Workflow) error) error {
-	return s.db.inTx(ctx, func(tx conn) error {
+	return s.inTx(ctx, func(tx conn) error {
 		if check != nil {
 			cur, err := s.getWorkflow(ctx, tx, id, s.db.engine.LockRow)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/flowtrack/flowtrack/admin"
 	"github.com/flowtrack/flowtrack/api"
 	"github.com/flowtrack/flowtrack/password"
 	"github.com/flowtrack/flowtrack/token"
@@ -42,10 +43,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	apiCfg := api.DefaultConfig
 	apiCfg.AllowSignup = cfg.allowSignup
 	apiCfg.CursorKey = deriveKey(key, "flowtrack list cursors")
-	handler := api.NewServer(db,
-		token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL),
-		password.NewHasher(password.OWASP, runtime.NumCPU()),
-		log, apiCfg)
+	// One hasher, so the bound on concurrent hashing covers both logins.
+	hasher := password.NewHasher(password.OWASP, runtime.NumCPU())
+	handler := http.NewServeMux()
+	handler.Handle("/admin/", admin.New(db, hasher, log, admin.DefaultConfig))
+	handler.Handle("/", api.NewServer(db, token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL), hasher, log, apiCfg))
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

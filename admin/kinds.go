@@ -1,0 +1,219 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowtrack/flowtrack"
+)
+
+// The lists of the panel: what each shows, filters and sorts by.
+
+var users, projects, workflows, tasks, actions *kind
+
+func init() {
+	users = &kind{path: "users", name: flowtrack.KindUser, title: "Users", noun: "user",
+		search: "username and email",
+		columns: []column{{"Username", "username"}, {"Email", "email"}, {"Active", "is_active"},
+			{"Staff", "is_staff"}, {"Superuser", ""}, {"Joined", "date_joined"}, {"Last login", "last_login"}},
+		filters: []filter{{"staff", "Staff", yesNo}, {"superuser", "Superuser", yesNo}, {"active", "Active", yesNo}},
+		list:    userRows,
+		label: func(ctx context.Context, p *Panel, id int64) (string, error) {
+			u, err := p.store.UserGet(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return u.Username, nil
+		},
+	}
+	projects = &kind{path: "projects", name: flowtrack.KindProject, title: "Projects", noun: "project",
+		search:  "name, description and owner",
+		columns: []column{{"Name", "name"}, {"Owner", "owner"}, {"Workflows", ""}, {"Tasks", ""}, {"Created", "created_at"}, {"Updated", "updated_at"}},
+		filters: []filter{{"owner", "Owner", ownerChoices}},
+		list:    projectRows,
+		label: func(ctx context.Context, p *Panel, id int64) (string, error) {
+			pr, err := p.store.AdminProjectGet(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return pr.Name, nil
+		},
+		form: projectForm,
+	}
+	workflows = &kind{path: "workflows", name: flowtrack.KindWorkflow, title: "Workflows", noun: "workflow",
+		search: "name, project and owner",
+		columns: []column{{"Name", "name"}, {"Project", "project"}, {"Owner", "owner"}, {"Status", "status"},
+			{"Tasks", ""}, {"Created", "created_at"}},
+		filters: []filter{{"owner", "Owner", ownerChoices}, {"project", "Project", projectChoices},
+			{"status", "Status", choices(flowtrack.WorkflowStatuses...)}},
+		list: workflowRows,
+		label: func(ctx context.Context, p *Panel, id int64) (string, error) {
+			w, err := p.store.AdminWorkflowGet(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return w.Name, nil
+		},
+		form: workflowForm,
+	}
+	tasks = &kind{path: "tasks", name: flowtrack.KindTask, title: "Tasks", noun: "task",
+		search: "title and description",
+		columns: []column{{"Title", "title"}, {"Workflow", "workflow"}, {"Project", "project"}, {"Owner", "owner"},
+			{"Status", "status"}, {"Priority", "priority"}, {"Due", "due_date"}, {"Updated", "updated_at"}},
+		filters: []filter{{"owner", "Owner", ownerChoices}, {"project", "Project", projectChoices},
+			{"workflow", "Workflow", workflowChoices}, {"status", "Status", choices(flowtrack.TaskStatuses...)},
+			{"priority", "Priority", choices(flowtrack.TaskPriorities...)},
+			{"overdue", "Overdue", func(context.Context, *Panel) ([]option, error) {
+				return []option{{Value: "1", Label: "Overdue"}}, nil
+			}}},
+		list: taskRows,
+		label: func(ctx context.Context, p *Panel, id int64) (string, error) {
+			t, err := p.store.AdminTaskGet(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return t.Title, nil
+		},
+		form: taskForm,
+	}
+	actions = &kind{path: "log", title: "Action log", noun: "entry",
+		search:  "object and staff member",
+		columns: []column{{"When", "at"}, {"Staff member", ""}, {"Action", ""}, {"Object", ""}, {"Changes", ""}},
+		filters: []filter{{"actor", "Staff member", staffChoices}, {"action", "Action",
+			choices(flowtrack.ActionCreate, flowtrack.ActionChange, flowtrack.ActionDelete)},
+			{"kind", "Kind", choices(flowtrack.KindUser, flowtrack.KindProject, flowtrack.KindWorkflow, flowtrack.KindTask)}},
+		list: logRows,
+	}
+}
+
+// kindByName finds a kind by its action-log name.
+func kindByName(name string) *kind {
+	for _, k := range []*kind{users, projects, workflows, tasks} {
+		if k.name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+func id(v int64) string { return strconv.FormatInt(v, 10) }
+
+// when formats a time for a table.
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// filtered links to a list filtered by one value.
+func filtered(k *kind, name string, v int64) string {
+	return "/admin/" + k.path + "/?" + name + "=" + id(v)
+}
+
+func userRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, int, error) {
+	list, total, err := p.store.AdminUserList(ctx, q)
+	rows := make([][]cell, len(list))
+	for i, u := range list {
+		last := "never"
+		if u.LastLogin != nil {
+			last = when(*u.LastLogin)
+		}
+		rows[i] = []cell{{u.Username, "/admin/users/" + id(u.ID) + "/"}, {Text: u.Email}, {Text: yes(u.IsActive)},
+			{Text: yes(u.IsStaff)}, {Text: yes(u.IsSuperuser)}, {Text: when(u.DateJoined)}, {Text: last}}
+	}
+	return rows, total, err
+}
+
+func projectRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, int, error) {
+	list, total, err := p.store.AdminProjectList(ctx, q)
+	rows := make([][]cell, len(list))
+	for i, pr := range list {
+		rows[i] = []cell{{pr.Name, "/admin/projects/" + id(pr.ID) + "/"}, {pr.Owner, filtered(projects, "owner", pr.OwnerID)},
+			{id(pr.WorkflowCount), filtered(workflows, "project", pr.ID)}, {id(pr.TaskCount), filtered(tasks, "project", pr.ID)},
+			{Text: when(pr.CreatedAt)}, {Text: when(pr.UpdatedAt)}}
+	}
+	return rows, total, err
+}
+
+func workflowRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, int, error) {
+	list, total, err := p.store.AdminWorkflowList(ctx, q)
+	rows := make([][]cell, len(list))
+	for i, w := range list {
+		rows[i] = []cell{{w.Name, "/admin/workflows/" + id(w.ID) + "/"}, {w.Project, filtered(workflows, "project", w.ProjectID)},
+			{w.Owner, filtered(workflows, "owner", w.OwnerID)}, {Text: w.Status},
+			{id(w.TaskCount), filtered(tasks, "workflow", w.ID)}, {Text: when(w.CreatedAt)}}
+	}
+	return rows, total, err
+}
+
+func taskRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, int, error) {
+	list, total, err := p.store.AdminTaskList(ctx, q)
+	rows := make([][]cell, len(list))
+	for i, t := range list {
+		due := ""
+		if t.DueDate != nil {
+			due = string(*t.DueDate)
+		}
+		rows[i] = []cell{{t.Title, "/admin/tasks/" + id(t.ID) + "/"}, {t.Workflow, filtered(tasks, "workflow", t.WorkflowID)},
+			{t.Project, filtered(tasks, "project", t.ProjectID)}, {t.Owner, filtered(tasks, "owner", t.OwnerID)},
+			{Text: t.Status}, {Text: t.Priority}, {Text: due}, {Text: when(t.UpdatedAt)}}
+	}
+	return rows, total, err
+}
+
+func logRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, int, error) {
+	list, total, err := p.store.AdminLogList(ctx, q)
+	rows := make([][]cell, len(list))
+	for i, e := range list {
+		rows[i] = logCells(e)
+	}
+	return rows, total, err
+}
+
+// logCells shows an action-log entry.
+func logCells(e flowtrack.LogEntry) []cell {
+	actor := cell{Text: e.Actor}
+	if e.ActorID != nil {
+		actor.URL = filtered(actions, "actor", *e.ActorID)
+	}
+	object := cell{Text: fmt.Sprintf("%s “%s” (#%d)", e.Kind, e.Object, e.ObjectID)}
+	if k := kindByName(e.Kind); k != nil && e.Action != flowtrack.ActionDelete {
+		object.URL = "/admin/" + k.path + "/" + id(e.ObjectID) + "/"
+	}
+	var changes []string
+	for _, c := range e.Changes {
+		switch {
+		case e.Action == flowtrack.ActionCreate:
+			changes = append(changes, c.Field+": "+c.To)
+		case c.Field == "password":
+			changes = append(changes, "password changed")
+		default:
+			changes = append(changes, fmt.Sprintf("%s: %s → %s", c.Field, c.From, c.To))
+		}
+	}
+	if e.Action == flowtrack.ActionChange && len(changes) == 0 {
+		changes = append(changes, "no fields changed")
+	}
+	return []cell{{Text: e.At.UTC().Format("2006-01-02 15:04:05")}, actor, {Text: e.Action}, object,
+		{Text: strings.Join(changes, "\n")}}
+}
+
+// staffChoices are the staff members, for the action log's filter.
+func staffChoices(ctx context.Context, p *Panel) ([]option, error) {
+	list, _, err := p.store.AdminUserList(ctx, flowtrack.AdminQuery{Order: "username", Limit: maxChoices,
+		Filters: map[string]string{"staff": "1"}})
+	if err != nil {
+		return nil, err
+	}
+	opts := make([]option, len(list))
+	for i, u := range list {
+		opts[i] = option{Value: id(u.ID), Label: u.Username}
+	}
+	return opts, nil
+}
