@@ -1,8 +1,10 @@
 package flowtrack
 
 import (
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 )
@@ -135,6 +137,25 @@ func (p *Project) SortKey(field string) any {
 		return p.UpdatedAt.UnixMicro()
 	}
 	return p.ID
+}
+
+// Limits on a search, so that no request is slow.
+const (
+	MaxSearchTerms = 20
+	MaxSearchChars = 1000
+)
+
+// ParseSearch splits a search parameter within the limits, or returns the
+// message of the limit it passes.
+func ParseSearch(s string) ([]string, string) {
+	if utf8.RuneCountInString(s) > MaxSearchChars {
+		return nil, "Ensure this value has at most " + strconv.Itoa(MaxSearchChars) + " characters."
+	}
+	terms := SplitSearch(s)
+	if len(terms) > MaxSearchTerms {
+		return nil, "Ensure this value has at most " + strconv.Itoa(MaxSearchTerms) + " terms."
+	}
+	return terms, ""
 }
 
 // SplitSearch splits a search parameter as DRF's SearchFilter does: on

@@ -3,6 +3,8 @@ package flowtrack
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -151,4 +153,29 @@ var (
 // MsgInvalidPK is DRF's message for a reference to a missing object.
 func MsgInvalidPK(raw string) string {
 	return `Invalid pk "` + raw + `" - object does not exist.`
+}
+
+// MsgPKText is DRF's message for a reference given as text that is not a number.
+const MsgPKText = "Incorrect type. Expected pk value, received str."
+
+// ParseRef reads a reference given as text as DRF's PrimaryKeyRelatedField
+// does: trimmed, "" is null, digits only, and an id that cannot exist is
+// reported as missing. It checks s in time linear in its length.
+func ParseRef(p *Problems, field, s string) Opt[int64] {
+	text := strings.TrimSpace(s)
+	if text == "" {
+		p.Add(field, MsgNull)
+		return Opt[int64]{}
+	}
+	digits := strings.TrimPrefix(strings.TrimPrefix(text, "-"), "+")
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+		p.Add(field, MsgPKText)
+		return Opt[int64]{}
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || id <= 0 {
+		p.Add(field, MsgInvalidPK(text))
+		return Opt[int64]{}
+	}
+	return Some(id)
 }

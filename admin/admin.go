@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/flowtrack/flowtrack"
@@ -151,6 +152,9 @@ type errForbidden string
 
 func (e errForbidden) Error() string { return string(e) }
 
+// errBadForm is a form body that cannot be decoded.
+var errBadForm = errors.New("the form could not be read")
+
 // fail writes the page for an error a handler returned.
 func (p *Panel) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	var forbidden errForbidden
@@ -162,8 +166,28 @@ func (p *Panel) fail(w http.ResponseWriter, r *http.Request, s *session, err err
 		p.renderError(w, r, s, http.StatusForbidden, string(forbidden))
 	case errors.As(err, &tooLarge):
 		p.renderError(w, r, s, http.StatusRequestEntityTooLarge, "The form is too large.")
+	case errors.Is(err, errBadForm):
+		p.renderError(w, r, s, http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
 	default:
 		p.log.ErrorContext(r.Context(), "admin request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 		p.renderError(w, r, s, http.StatusInternalServerError, "Something went wrong on our side. It has been logged.")
 	}
+}
+
+// parseForm reads a posted form. Invalid UTF-8 becomes U+FFFD, as the
+// API's JSON decoding makes it, so no value is refused by the database.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return errBadForm
+	}
+	for _, vs := range r.PostForm {
+		for i, v := range vs {
+			vs[i] = strings.ToValidUTF8(v, "\uFFFD")
+		}
+	}
+	return nil
 }

@@ -163,19 +163,27 @@ func text(values map[string]string, name string) flowtrack.Opt[string] {
 	return flowtrack.Some(values[name])
 }
 
-// reference reads a required id field, recording the API's messages.
+// reference reads a required reference field with the API's messages.
 func reference(p *flowtrack.Problems, values map[string]string, name string) flowtrack.Opt[int64] {
-	raw := strings.TrimSpace(values[name])
-	if raw == "" {
+	if strings.TrimSpace(values[name]) == "" {
 		p.Add(name, flowtrack.MsgRequired)
 		return flowtrack.Opt[int64]{}
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < 1 {
-		p.Add(name, flowtrack.MsgInvalidPK(raw))
-		return flowtrack.Opt[int64]{}
+	return flowtrack.ParseRef(p, name, values[name])
+}
+
+// exists records a reference to a missing object, as the API reports it:
+// with the other problems, not after them.
+func exists(ctx context.Context, p *flowtrack.Problems, name string, ref flowtrack.Opt[int64], get func(context.Context, int64) error) error {
+	if !ref.Set {
+		return nil
 	}
-	return flowtrack.Some(n)
+	err := get(ctx, ref.Value)
+	if errors.Is(err, flowtrack.ErrNotFound) {
+		p.Add(name, flowtrack.MsgInvalidPK(strconv.FormatInt(ref.Value, 10)))
+		return nil
+	}
+	return err
 }
 
 var projectForm = &form{
@@ -196,6 +204,12 @@ var projectForm = &form{
 	save: func(ctx context.Context, p *Panel, actor *flowtrack.User, id int64, values map[string]string) (int64, string, error) {
 		var problems flowtrack.Problems
 		owner := reference(&problems, values, "owner")
+		if err := exists(ctx, &problems, "owner", owner, func(ctx context.Context, id int64) error {
+			_, err := p.store.UserGet(ctx, id)
+			return err
+		}); err != nil {
+			return 0, "", err
+		}
 		in := flowtrack.ProjectInput{Name: text(values, "name"), Description: text(values, "description")}
 		in.Check(&problems, true)
 		if err := problems.Err(); err != nil {
@@ -234,6 +248,12 @@ var workflowForm = &form{
 		var problems flowtrack.Problems
 		in := flowtrack.WorkflowInput{ProjectID: reference(&problems, values, "project"),
 			Name: text(values, "name"), Status: text(values, "status")}
+		if err := exists(ctx, &problems, "project", in.ProjectID, func(ctx context.Context, id int64) error {
+			_, err := p.store.AdminProjectGet(ctx, id)
+			return err
+		}); err != nil {
+			return 0, "", err
+		}
 		in.Check(&problems, true)
 		if err := problems.Err(); err != nil {
 			return 0, "", err
@@ -279,6 +299,12 @@ var taskForm = &form{
 		in := flowtrack.TaskInput{WorkflowID: reference(&problems, values, "workflow"),
 			Title: text(values, "title"), Description: text(values, "description"),
 			Status: text(values, "status"), Priority: text(values, "priority")}
+		if err := exists(ctx, &problems, "workflow", in.WorkflowID, func(ctx context.Context, id int64) error {
+			_, err := p.store.AdminWorkflowGet(ctx, id)
+			return err
+		}); err != nil {
+			return 0, "", err
+		}
 		in.DueDate = flowtrack.Some[*flowtrack.Date](nil)
 		if raw := strings.TrimSpace(values["due_date"]); raw != "" {
 			if d, ok := flowtrack.ParseDate(raw); ok {

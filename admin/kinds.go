@@ -84,7 +84,8 @@ func init() {
 		columns: []column{{"When", "at"}, {"Staff member", ""}, {"Action", ""}, {"Object", ""}, {"Changes", ""}},
 		filters: []filter{{"actor", "Staff member", staffChoices}, {"action", "Action",
 			choices(flowtrack.ActionCreate, flowtrack.ActionChange, flowtrack.ActionDelete)},
-			{"kind", "Kind", choices(flowtrack.KindUser, flowtrack.KindProject, flowtrack.KindWorkflow, flowtrack.KindTask)}},
+			{"kind", "Kind", choices(flowtrack.KindUser, flowtrack.KindProject, flowtrack.KindWorkflow, flowtrack.KindTask)},
+			{"object", "Object", nil}},
 		list: logRows,
 	}
 }

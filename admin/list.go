@@ -33,8 +33,8 @@ type option struct {
 	Selected     bool
 }
 
-// filter is a list filter: the select's choices, and how to check a
-// value from the query string.
+// filter is a list filter and the select's choices. A filter without
+// choices takes an id from a link and is kept as a hidden field.
 type filter struct {
 	name, label string
 	options     func(ctx context.Context, p *Panel) ([]option, error)
@@ -61,6 +61,7 @@ type listView struct {
 	NewURL      string
 	Search      string
 	SearchHelp  string
+	Error       string // a search past the limits, not applied
 	Order       string
 	Filters     []filterView
 	Columns     []columnView
@@ -75,6 +76,7 @@ type listView struct {
 type filterView struct {
 	Name, Label string
 	Options     []option
+	Hidden      string // the value of a filter without choices
 }
 
 type columnView struct {
@@ -92,13 +94,23 @@ func (p *Panel) listHandler(k *kind) staffHandler {
 			v.NewURL = "/admin/" + k.path + "/new/"
 		}
 		q := flowtrack.AdminQuery{Search: v.Search, Filters: map[string]string{}, Limit: pageSize, Today: today()}
+		if _, msg := flowtrack.ParseSearch(v.Search); msg != "" {
+			v.Error, q.Search = "Search: "+msg, ""
+		}
 		for _, f := range k.filters {
+			value := query.Get(f.name)
+			fv := filterView{Name: f.name, Label: f.label}
+			if f.options == nil {
+				if isID(f, value) {
+					q.Filters[f.name], fv.Hidden = value, value
+					v.Filters = append(v.Filters, fv)
+				}
+				continue
+			}
 			opts, err := f.options(ctx, p)
 			if err != nil {
 				return err
 			}
-			value := query.Get(f.name)
-			fv := filterView{Name: f.name, Label: f.label}
 			found := false
 			for _, o := range opts {
 				o.Selected = value != "" && o.Value == value
@@ -189,7 +201,7 @@ func link(k *kind, base url.Values, name, value string) string {
 // isID tells whether a filter takes ids and value is one.
 func isID(f filter, value string) bool {
 	switch f.name {
-	case "owner", "project", "workflow", "actor":
+	case "owner", "project", "workflow", "actor", "object":
 		n, err := strconv.ParseInt(value, 10, 64)
 		return err == nil && n > 0
 	}

@@ -73,7 +73,7 @@ func (p *Panel) staff(h staffHandler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil {
+			if err := parseForm(r); err != nil {
 				p.fail(w, r, s, err)
 				return
 			}
@@ -162,7 +162,7 @@ func (p *Panel) renderLogin(w http.ResponseWriter, r *http.Request, status int, 
 // handleLogin checks a staff member's credentials, throttled as the API's
 // login is, and starts a new session.
 func (p *Panel) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		return err
 	}
 	c, err := r.Cookie(loginCookie)
@@ -171,8 +171,10 @@ func (p *Panel) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	v := &loginView{Username: r.PostForm.Get("username"), Next: r.PostForm.Get("next")}
-	pw := r.PostForm.Get("password")
-	if strings.TrimSpace(v.Username) == "" || pw == "" {
+	// Trimmed as the API's login trims them.
+	v.Username = trimmed(v.Username)
+	pw := trimmed(r.PostForm.Get("password"))
+	if v.Username == "" || pw == "" || strings.ContainsRune(v.Username+pw, 0) {
 		v.Error = msgBadLogin
 		return p.renderLogin(w, r, http.StatusOK, v)
 	}

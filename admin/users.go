@@ -45,13 +45,22 @@ var passwordFields = []field{
 		help: "The same password again, for verification."},
 }
 
-// checkNewPassword applies the API's password rules and the confirmation.
-func checkNewPassword(problems *flowtrack.Problems, values map[string]string, username, email string) {
-	pw := values["password"]
+// checkNewPassword applies the API's password rules and the confirmation,
+// and returns the password trimmed as the API trims it, so that it works
+// for logging in there.
+func checkNewPassword(problems *flowtrack.Problems, values map[string]string, username, email string) string {
+	pw := trimmed(values["password"])
 	flowtrack.CheckPassword(problems, "password", pw, username, email)
-	if pw != values["password2"] {
+	if pw != trimmed(values["password2"]) {
 		problems.Add("password2", msgPasswordMismatch)
 	}
+	return pw
+}
+
+// trimmed is a form value trimmed as the API trims its string fields.
+func trimmed(s string) string {
+	clean, _ := flowtrack.CheckString(s, true, 0)
+	return clean
 }
 
 // checked reads a checkbox.
@@ -78,10 +87,21 @@ func (p *Panel) handleUserNew(w http.ResponseWriter, r *http.Request, s *session
 			IsSuperuser: checked(values, "is_superuser"), DateJoined: flowtrack.Now()}
 		u.Username = flowtrack.CheckUsername(&pr, values["username"])
 		u.Email = flowtrack.CheckEmail(&pr, "email", values["email"])
-		checkNewPassword(&pr, values, u.Username, u.Email)
+		pw := checkNewPassword(&pr, values, u.Username, u.Email)
+		if !pr.Has("username") {
+			// Reported with the other problems, as the API does; the unique
+			// index still settles a race.
+			taken, err := p.store.UsernameTaken(r.Context(), u.Username)
+			if err != nil {
+				return err
+			}
+			if taken {
+				pr.Add("username", flowtrack.MsgUsernameTaken)
+			}
+		}
 		problems = pr.Err()
 		if problems == nil {
-			hash, err := p.hasher.Hash(r.Context(), values["password"])
+			hash, err := p.hasher.Hash(r.Context(), pw)
 			if err != nil {
 				return err
 			}
@@ -183,9 +203,9 @@ func (p *Panel) handleUserPassword(w http.ResponseWriter, r *http.Request, s *se
 		}
 		values["password"], values["password2"] = r.PostForm.Get("password"), r.PostForm.Get("password2")
 		var pr flowtrack.Problems
-		checkNewPassword(&pr, values, target.Username, target.Email)
+		pw := checkNewPassword(&pr, values, target.Username, target.Email)
 		if problems = pr.Err(); problems == nil {
-			hash, err := p.hasher.Hash(ctx, values["password"])
+			hash, err := p.hasher.Hash(ctx, pw)
 			if err != nil {
 				return err
 			}

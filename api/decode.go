@@ -182,34 +182,23 @@ func (o object) pk(p *flowtrack.Problems, field string) flowtrack.Opt[int64] {
 	if !ok {
 		return flowtrack.Opt[int64]{}
 	}
-	var text string
 	switch v := v.(type) {
 	case nil:
 		p.Add(field, flowtrack.MsgNull)
 		return flowtrack.Opt[int64]{}
 	case json.Number:
-		text = v.String()
+		id, err := strconv.ParseInt(v.String(), 10, 64)
+		if err != nil || id <= 0 {
+			p.Add(field, flowtrack.MsgInvalidPK(v.String()))
+			return flowtrack.Opt[int64]{}
+		}
+		return flowtrack.Some(id)
 	case string:
-		text = strings.TrimSpace(v)
-		if text == "" {
-			// DRF's related fields take "" for null.
-			p.Add(field, flowtrack.MsgNull)
-			return flowtrack.Opt[int64]{}
-		}
-		if !isInteger(text) {
-			p.Add(field, "Incorrect type. Expected pk value, received str.")
-			return flowtrack.Opt[int64]{}
-		}
+		return flowtrack.ParseRef(p, field, v)
 	default:
 		p.Add(field, "Incorrect type. Expected pk value, received "+pyType(v)+".")
 		return flowtrack.Opt[int64]{}
 	}
-	id, err := strconv.ParseInt(text, 10, 64)
-	if err != nil || id <= 0 {
-		p.Add(field, flowtrack.MsgInvalidPK(text))
-		return flowtrack.Opt[int64]{}
-	}
-	return flowtrack.Some(id)
 }
 
 // date reads a nullable date field as DRF's DateField.
@@ -228,19 +217,4 @@ func (o object) date(p *flowtrack.Problems, field string) flowtrack.Opt[*flowtra
 	}
 	p.Add(field, flowtrack.MsgDate)
 	return flowtrack.Opt[*flowtrack.Date]{}
-}
-
-// isInteger tells whether s is an optionally signed string of ASCII
-// digits, in time linear in its length whatever its size.
-func isInteger(s string) bool {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

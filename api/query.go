@@ -7,15 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/flowtrack/flowtrack"
-)
-
-// Limits on search, so that no request is slow.
-const (
-	maxSearchTerms = 20
-	maxSearchChars = 1000
 )
 
 // listParams describes the query parameters of one collection, as its
@@ -57,12 +50,11 @@ func (lp *listParams) readListQuery(r *request, q url.Values) (flowtrack.ListQue
 			p.Add(fp.name, msg)
 		}
 	}
-	search := lastValue(q, "search")
-	if utf8.RuneCountInString(search) > maxSearchChars {
-		p.Add("search", "Ensure this value has at most "+strconv.Itoa(maxSearchChars)+" characters.")
-	} else if lq.Search = flowtrack.SplitSearch(search); len(lq.Search) > maxSearchTerms {
-		p.Add("search", "Ensure this value has at most "+strconv.Itoa(maxSearchTerms)+" terms.")
+	terms, msg := flowtrack.ParseSearch(lastValue(q, "search"))
+	if msg != "" {
+		p.Add("search", msg)
 	}
+	lq.Search = terms
 	if err := p.Err(); err != nil {
 		return lq, err
 	}
