@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/flowtrack/flowtrack"
-	"github.com/flowtrack/flowtrack/password"
-	"github.com/flowtrack/flowtrack/throttle"
 )
 
 const (
@@ -178,31 +176,14 @@ func (p *Panel) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		v.Error = msgBadLogin
 		return p.renderLogin(w, r, http.StatusOK, v)
 	}
-	keys := throttle.Keys(v.Username, r)
-	wait, err := p.cfg.Login.Wait(ctx, p.store, keys, time.Now())
-	if err != nil {
+	user, wait, err := p.cfg.Login.Login(ctx, p.store, p.hasher, r, v.Username, pw)
+	switch {
+	case err != nil:
 		return err
-	}
-	if wait > 0 {
+	case wait > 0:
 		v.Error = fmt.Sprintf("Too many failed logins. Try again in %d seconds.", wait)
 		return p.renderLogin(w, r, http.StatusTooManyRequests, v)
-	}
-	user, err := p.store.UserByUsername(ctx, v.Username)
-	hash := ""
-	if err == nil {
-		hash = user.PasswordHash
-	} else if !errors.Is(err, flowtrack.ErrNotFound) {
-		return err
-	}
-	// An unknown user costs one hash too, so timing does not tell who exists.
-	err = p.hasher.Check(ctx, hash, pw)
-	if err != nil && !errors.Is(err, password.ErrMismatch) {
-		return err
-	}
-	if err != nil || user == nil || !user.IsActive {
-		if err := p.cfg.Login.Fail(ctx, p.store, keys, time.Now()); err != nil {
-			return err
-		}
+	case user == nil:
 		v.Error = msgBadLogin
 		return p.renderLogin(w, r, http.StatusOK, v)
 	}

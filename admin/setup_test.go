@@ -41,12 +41,7 @@ type env struct {
 // engines runs f as a parallel subtest on every engine under test.
 func engines(t *testing.T, f func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			f(t, setup(t, engine))
-		})
-	}
+	storetest.EachEngine(t, func(t *testing.T, engine string) { f(t, setup(t, engine)) })
 }
 
 func setup(t *testing.T, engine string) *env {

@@ -127,17 +127,23 @@ func (p *Panel) handleUserNew(w http.ResponseWriter, r *http.Request, s *session
 	return p.render(w, r, s, statusOf(problems), "form", v.Title, v)
 }
 
+// pathUser is the user of the path's {id}.
+func (p *Panel) pathUser(r *http.Request) (*flowtrack.User, error) {
+	id, err := idOf(r, "User")
+	if err != nil {
+		return nil, err
+	}
+	return p.store.UserGet(r.Context(), id)
+}
+
 // handleUserEdit changes a user's email and flags.
 func (p *Panel) handleUserEdit(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
-	id, err := idOf(r, "User")
+	target, err := p.pathUser(r)
 	if err != nil {
 		return err
 	}
-	target, err := p.store.UserGet(ctx, id)
-	if err != nil {
-		return err
-	}
+	id := target.ID
 	fields := append([]field{{name: "email", label: "Email address", typ: "email", required: true}}, flagFields...)
 	values := map[string]string{"email": target.Email, "is_active": on(target.IsActive),
 		"is_staff": on(target.IsStaff), "is_superuser": on(target.IsSuperuser)}
@@ -187,14 +193,11 @@ func (p *Panel) handleUserEdit(w http.ResponseWriter, r *http.Request, s *sessio
 // tokens and panel sessions.
 func (p *Panel) handleUserPassword(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
-	id, err := idOf(r, "User")
+	target, err := p.pathUser(r)
 	if err != nil {
 		return err
 	}
-	target, err := p.store.UserGet(ctx, id)
-	if err != nil {
-		return err
-	}
+	id := target.ID
 	values := map[string]string{}
 	var problems error
 	if r.Method == http.MethodPost {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/flowtrack/flowtrack"
 	"github.com/flowtrack/flowtrack/password"
-	"github.com/flowtrack/flowtrack/throttle"
 	"github.com/flowtrack/flowtrack/token"
 )
 
@@ -131,28 +130,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	keys := throttle.Keys(username, r.Request)
-	if wait, err := s.cfg.Login.Wait(ctx, s.store, keys, time.Now()); err != nil {
+	user, wait, err := s.cfg.Login.Login(ctx, s.store, s.hasher, r.Request, username, pw)
+	switch {
+	case err != nil:
 		return err
-	} else if wait > 0 {
+	case wait > 0:
 		return throttled(wait)
-	}
-	user, err := s.store.UserByUsername(ctx, username)
-	hash := ""
-	if err == nil {
-		hash = user.PasswordHash
-	} else if !errors.Is(err, flowtrack.ErrNotFound) {
-		return err
-	}
-	// An unknown user costs one hash too, so timing does not tell who exists.
-	err = s.hasher.Check(ctx, hash, pw)
-	if err != nil && !errors.Is(err, password.ErrMismatch) {
-		return err
-	}
-	if err != nil || user == nil || !user.IsActive {
-		if err := s.cfg.Login.Fail(ctx, s.store, keys, time.Now()); err != nil {
-			return err
-		}
+	case user == nil:
 		return errBadCredentials
 	}
 	now := time.Now()

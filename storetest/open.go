@@ -32,6 +32,17 @@ func Engines() []string {
 	return []string{"sqlite", "postgres"}
 }
 
+// EachEngine runs f as a parallel subtest named after each engine under test.
+func EachEngine(t *testing.T, f func(t *testing.T, engine string)) {
+	t.Helper()
+	for _, engine := range Engines() {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			f(t, engine)
+		})
+	}
+}
+
 // Open returns an empty, migrated store of the engine that is deleted
 // when the test ends. A PostgreSQL server that cannot be reached fails the
 // test: it never skips.

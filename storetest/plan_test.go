@@ -23,70 +23,67 @@ const (
 // user's rows, and that a cursor page also needs no sort: its cost does
 // not grow with the user's data.
 func TestListPlans(t *testing.T) {
-	for _, engine := range Engines() {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := Open(t, engine)
-			user := seedPlanData(t, db)
-			fullScan, sort := planPatterns(engine)
+	EachEngine(t, func(t *testing.T, engine string) {
+		db := Open(t, engine)
+		user := seedPlanData(t, db)
+		fullScan, sort := planPatterns(engine)
 
-			check := func(name, collection string, lq flowtrack.ListQuery, noSort bool) {
-				t.Helper()
-				plan, err := db.ListPlan(context.Background(), user, collection, lq)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				text := strings.Join(plan, "\n")
-				if fullScan.MatchString(text) {
-					t.Errorf("%s: full scan of tasks:\n%s", name, text)
-				}
-				if noSort && sort.MatchString(text) {
-					t.Errorf("%s: sorts the user's rows:\n%s", name, text)
-				}
+		check := func(name, collection string, lq flowtrack.ListQuery, noSort bool) {
+			t.Helper()
+			plan, err := db.ListPlan(context.Background(), user, collection, lq)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
 			}
+			text := strings.Join(plan, "\n")
+			if fullScan.MatchString(text) {
+				t.Errorf("%s: full scan of tasks:\n%s", name, text)
+			}
+			if noSort && sort.MatchString(text) {
+				t.Errorf("%s: sorts the user's rows:\n%s", name, text)
+			}
+		}
 
-			wf := int64(1)
-			cases := map[string]flowtrack.Filter{
-				"no filter":   {},
-				"workflow":    {Workflow: &wf},
-				"project":     {Project: &wf},
-				"status":      {Status: flowtrack.Set{Active: true, Values: []string{"todo", "done"}}},
-				"priority":    {Priority: flowtrack.Set{Active: true, Values: []string{"high"}}},
-				"due range":   {DueFrom: date("2026-01-01"), DueTo: date("2026-12-31")},
-				"overdue":     {Overdue: boolPtr(true), Today: "2026-06-01"},
-				"not overdue": {Overdue: boolPtr(false), Today: "2026-06-01"},
-			}
-			orders := []string{"title", "status", "priority", "due_date", "created_at", "updated_at"}
-			for name, f := range cases {
-				check("tasks page, "+name, "tasks", flowtrack.ListQuery{Filter: f, Limit: 20}, false)
-				check("tasks search, "+name, "tasks", flowtrack.ListQuery{Filter: f, Search: []string{"task 1"}, Limit: 20}, false)
-			}
-			for _, field := range orders {
-				for _, desc := range []bool{false, true} {
-					order := []flowtrack.OrderBy{{Field: field, Desc: desc}}
-					name := fmt.Sprintf("tasks ordered by %s desc=%v", field, desc)
-					check(name, "tasks", flowtrack.ListQuery{Order: order, Limit: 20}, false)
-					// Cursor pages: the first, and one from a position, both ways.
-					check(name+", first cursor page", "tasks", flowtrack.ListQuery{Order: order, Limit: 20, Cursor: &flowtrack.Cursor{}}, true)
-					key := []any{sampleKey(field), int64(5)}
-					for _, reverse := range []bool{false, true} {
-						check(fmt.Sprintf("%s, cursor reverse=%v", name, reverse), "tasks",
-							flowtrack.ListQuery{Order: order, Limit: 20, Cursor: &flowtrack.Cursor{Key: key, Reverse: reverse}}, true)
-					}
-					check(name+", cursor with search and status", "tasks", flowtrack.ListQuery{Order: order, Limit: 20,
-						Search: []string{"task"}, Filter: cases["status"], Cursor: &flowtrack.Cursor{Key: key}}, true)
+		wf := int64(1)
+		cases := map[string]flowtrack.Filter{
+			"no filter":   {},
+			"workflow":    {Workflow: &wf},
+			"project":     {Project: &wf},
+			"status":      {Status: flowtrack.Set{Active: true, Values: []string{"todo", "done"}}},
+			"priority":    {Priority: flowtrack.Set{Active: true, Values: []string{"high"}}},
+			"due range":   {DueFrom: date("2026-01-01"), DueTo: date("2026-12-31")},
+			"overdue":     {Overdue: boolPtr(true), Today: "2026-06-01"},
+			"not overdue": {Overdue: boolPtr(false), Today: "2026-06-01"},
+		}
+		orders := []string{"title", "status", "priority", "due_date", "created_at", "updated_at"}
+		for name, f := range cases {
+			check("tasks page, "+name, "tasks", flowtrack.ListQuery{Filter: f, Limit: 20}, false)
+			check("tasks search, "+name, "tasks", flowtrack.ListQuery{Filter: f, Search: []string{"task 1"}, Limit: 20}, false)
+		}
+		for _, field := range orders {
+			for _, desc := range []bool{false, true} {
+				order := []flowtrack.OrderBy{{Field: field, Desc: desc}}
+				name := fmt.Sprintf("tasks ordered by %s desc=%v", field, desc)
+				check(name, "tasks", flowtrack.ListQuery{Order: order, Limit: 20}, false)
+				// Cursor pages: the first, and one from a position, both ways.
+				check(name+", first cursor page", "tasks", flowtrack.ListQuery{Order: order, Limit: 20, Cursor: &flowtrack.Cursor{}}, true)
+				key := []any{sampleKey(field), int64(5)}
+				for _, reverse := range []bool{false, true} {
+					check(fmt.Sprintf("%s, cursor reverse=%v", name, reverse), "tasks",
+						flowtrack.ListQuery{Order: order, Limit: 20, Cursor: &flowtrack.Cursor{Key: key, Reverse: reverse}}, true)
 				}
+				check(name+", cursor with search and status", "tasks", flowtrack.ListQuery{Order: order, Limit: 20,
+					Search: []string{"task"}, Filter: cases["status"], Cursor: &flowtrack.Cursor{Key: key}}, true)
 			}
-			check("tasks of a workflow, cursor", "tasks", flowtrack.ListQuery{Filter: cases["workflow"], Limit: 20,
-				Cursor: &flowtrack.Cursor{Key: []any{int64(100), int64(5)}}}, true)
-			for _, field := range []string{"name", "created_at", "updated_at"} {
-				order := []flowtrack.OrderBy{{Field: field, Desc: true}}
-				check("projects by "+field, "projects", flowtrack.ListQuery{Order: order, Limit: 20}, false)
-				check("workflows by "+field, "workflows", flowtrack.ListQuery{Order: order, Limit: 20}, false)
-			}
-			check("workflows of a project", "workflows", flowtrack.ListQuery{Filter: cases["project"], Limit: 20}, false)
-		})
-	}
+		}
+		check("tasks of a workflow, cursor", "tasks", flowtrack.ListQuery{Filter: cases["workflow"], Limit: 20,
+			Cursor: &flowtrack.Cursor{Key: []any{int64(100), int64(5)}}}, true)
+		for _, field := range []string{"name", "created_at", "updated_at"} {
+			order := []flowtrack.OrderBy{{Field: field, Desc: true}}
+			check("projects by "+field, "projects", flowtrack.ListQuery{Order: order, Limit: 20}, false)
+			check("workflows by "+field, "workflows", flowtrack.ListQuery{Order: order, Limit: 20}, false)
+		}
+		check("workflows of a project", "workflows", flowtrack.ListQuery{Filter: cases["project"], Limit: 20}, false)
+	})
 }
 
 // planPatterns are what a plan shows for a full scan of the tasks table

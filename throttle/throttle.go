@@ -1,17 +1,19 @@
-// Package throttle limits failed logins per username and per client
-// address, with counters kept in the database so that every process
-// behind a load balancer shares them. The API and the admin panel share
-// the counters too: failures on one count against the other.
+// Package throttle checks logins and limits failed ones per username and
+// per client address, with counters kept in the database so that every
+// process behind a load balancer shares them. The API and the admin panel
+// share the counters too: failures on one count against the other.
 package throttle
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/password"
 )
 
 // Policy is how many failures within Window stop further attempts.
@@ -24,6 +26,38 @@ type Policy struct {
 type Store interface {
 	LoginFailures(ctx context.Context, key string, since time.Time) (count int, oldest time.Time, err error)
 	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error
+}
+
+// Accounts are the counters and the users a login is checked against.
+type Accounts interface {
+	Store
+	UserByUsername(ctx context.Context, username string) (*flowtrack.User, error)
+}
+
+// Login checks a username and password from r. It returns the active user
+// they belong to; or nil and the seconds to wait while a counter is at its
+// limit; or nil and 0 for wrong credentials, which it counts as a failure.
+func (p Policy) Login(ctx context.Context, st Accounts, hasher *password.Hasher, r *http.Request, username, pw string) (*flowtrack.User, int, error) {
+	keys := Keys(username, r)
+	if wait, err := p.Wait(ctx, st, keys, time.Now()); err != nil || wait > 0 {
+		return nil, wait, err
+	}
+	user, err := st.UserByUsername(ctx, username)
+	hash := ""
+	if err == nil {
+		hash = user.PasswordHash
+	} else if !errors.Is(err, flowtrack.ErrNotFound) {
+		return nil, 0, err
+	}
+	// An unknown user costs one hash too, so timing does not tell who exists.
+	err = hasher.Check(ctx, hash, pw)
+	if err != nil && !errors.Is(err, password.ErrMismatch) {
+		return nil, 0, err
+	}
+	if err != nil || user == nil || !user.IsActive {
+		return nil, 0, p.Fail(ctx, st, keys, time.Now())
+	}
+	return user, 0, nil
 }
 
 // Keys are the counters a login attempt by username from r counts against:
