@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowtrack/flowtrack/admin"
 )
 
 const (
@@ -241,4 +243,25 @@ func TestLoginThrottleSharedWithAPI(t *testing.T) {
 			t.Fatalf("API login after panel failures: %d %s", status, body)
 		}
 	})
+}
+
+func TestSecureCookiesBehindATLSProxy(t *testing.T) {
+	e := setup(t, "sqlite", func(c *admin.Config) { c.SecureCookies = true })
+	e.user("boss", "superuser")
+	b := e.browser()
+	form := b.get("/admin/login/")
+	token := csrfField.FindStringSubmatch(form.Body)[1]
+	for _, c := range (&http.Response{Header: form.Header}).Cookies() {
+		if !c.Secure {
+			t.Fatalf("login cookie %+v is not Secure", c)
+		}
+	}
+	// The jar keeps Secure cookies from plain HTTP, so the form is sent by hand.
+	res := b.do("POST", "/admin/login/", strings.NewReader(url.Values{"csrf_token": {token}, "username": {"boss"},
+		"password": {passwordOf("boss")}}.Encode()), "Content-Type", "application/x-www-form-urlencoded",
+		"Cookie", "flowtrack_admin_login="+token)
+	res.expect(t, http.StatusSeeOther, "/admin/")
+	if c := sessionCookie(t, res); c == nil || !c.Secure || !c.HttpOnly {
+		t.Fatalf("session cookie %+v", c)
+	}
 }

@@ -32,6 +32,9 @@ type Config struct {
 	Login throttle.Policy
 	// SessionTTL is how long a session lasts after login.
 	SessionTTL time.Duration
+	// SecureCookies marks cookies Secure on plain HTTP too, for a TLS
+	// proxy in front; over TLS they always are.
+	SecureCookies bool
 }
 
 // DefaultConfig matches the API's login throttling.

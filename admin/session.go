@@ -153,7 +153,7 @@ func (p *Panel) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
 func (p *Panel) renderLogin(w http.ResponseWriter, r *http.Request, status int, v *loginView) error {
 	v.CSRF = newToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: v.CSRF, Path: "/admin/login/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
+		SameSite: http.SameSiteStrictMode, Secure: p.tlsOnly(r), MaxAge: 3600})
 	return p.render(w, r, nil, status, "login", "Log in", v)
 }
 
@@ -201,11 +201,14 @@ func (p *Panel) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: key, Path: "/admin/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, Expires: as.ExpiresAt})
+		SameSite: http.SameSiteStrictMode, Secure: p.tlsOnly(r), Expires: as.ExpiresAt})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: "/admin/login/", MaxAge: -1})
 	http.Redirect(w, r, safeNext(v.Next), http.StatusSeeOther)
 	return nil
 }
+
+// tlsOnly tells whether cookies must travel over TLS only.
+func (p *Panel) tlsOnly(r *http.Request) bool { return p.cfg.SecureCookies || r.TLS != nil }
 
 // safeNext keeps a redirect after login inside the panel.
 func safeNext(next string) string {
@@ -222,7 +225,7 @@ func (p *Panel) handleLogout(w http.ResponseWriter, r *http.Request, s *session)
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/admin/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: p.tlsOnly(r)})
 	http.Redirect(w, r, "/admin/login/?logged_out=1", http.StatusSeeOther)
 	return nil
 }

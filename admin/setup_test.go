@@ -44,14 +44,20 @@ func engines(t *testing.T, f func(t *testing.T, e *env)) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) { f(t, setup(t, engine)) })
 }
 
-func setup(t *testing.T, engine string) *env {
+// setup starts the server on a fresh store; change adjusts the panel's
+// configuration.
+func setup(t *testing.T, engine string, change ...func(*admin.Config)) *env {
 	t.Helper()
+	cfg := admin.DefaultConfig
+	for _, c := range change {
+		c(&cfg)
+	}
 	store := storetest.Open(t, engine)
 	hasher := password.NewHasher(fastHash, 4)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tokens := token.NewIssuer([]byte("test-secret-key-of-at-least-32-bytes!"), 5*time.Minute, 24*time.Hour)
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", admin.New(store, hasher, log, admin.DefaultConfig))
+	mux.Handle("/admin/", admin.New(store, hasher, log, cfg))
 	mux.Handle("/", api.NewServer(store, tokens, hasher, log, api.DefaultConfig))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

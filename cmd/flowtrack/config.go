@@ -31,6 +31,9 @@ type config struct {
 	accessTTL   time.Duration
 	refreshTTL  time.Duration
 	allowSignup bool
+	// secureCookies marks the panel's cookies Secure when a proxy in
+	// front terminates TLS, so the process itself sees plain HTTP.
+	secureCookies bool
 }
 
 // minSecretKey is the shortest secret key accepted: HS256 wants 256 bits.
@@ -71,6 +74,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	signup := env("FLOWTRACK_ALLOW_SIGNUP", "true")
 	if c.allowSignup, err = strconv.ParseBool(signup); err != nil {
 		return nil, fmt.Errorf("FLOWTRACK_ALLOW_SIGNUP: %q is not true or false", signup)
+	}
+	secure := env("FLOWTRACK_SECURE_COOKIES", "false")
+	if c.secureCookies, err = strconv.ParseBool(secure); err != nil {
+		return nil, fmt.Errorf("FLOWTRACK_SECURE_COOKIES: %q is not true or false", secure)
 	}
 	if key := getenv("FLOWTRACK_SECRET_KEY"); key != "" {
 		if len(key) < minSecretKey {

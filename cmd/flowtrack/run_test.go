@@ -55,6 +55,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"negative access lifetime", "FLOWTRACK_ACCESS_TOKEN_LIFETIME", "-5m"},
 		{"refresh lifetime", "FLOWTRACK_REFRESH_TOKEN_LIFETIME", "0"},
 		{"signup", "FLOWTRACK_ALLOW_SIGNUP", "maybe"},
+		{"secure cookies", "FLOWTRACK_SECURE_COOKIES", "https"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

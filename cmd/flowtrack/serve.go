@@ -46,7 +46,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// One hasher, so the bound on concurrent hashing covers both logins.
 	hasher := password.NewHasher(password.OWASP, runtime.NumCPU())
 	handler := http.NewServeMux()
-	handler.Handle("/admin/", admin.New(db, hasher, log, admin.DefaultConfig))
+	adminCfg := admin.DefaultConfig
+	adminCfg.SecureCookies = cfg.secureCookies
+	handler.Handle("/admin/", admin.New(db, hasher, log, adminCfg))
 	handler.Handle("/", api.NewServer(db, token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL), hasher, log, apiCfg))
 
 	ln, err := net.Listen("tcp", cfg.addr)
