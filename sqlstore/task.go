@@ -112,19 +112,20 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 	applyTask(t, in)
 	t.CreatedAt = t.UpdatedAt
 	priority, due, completed := taskValues(t)
-	err := s.inTx(ctx, func(tx conn) error {
-		project, err := s.workflowProject(ctx, tx, t.WorkflowID)
-		if err != nil {
-			return err
-		}
-		t.ProjectID = project
-		return tx.QueryRowContext(ctx, `
-			INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority,
-				due_date, completed_at, created_at, updated_at, title_fold, description_fold)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id`,
-			s.owner, t.ProjectID, t.WorkflowID, t.Title, t.Description, t.Status, priority,
-			due, completed, micros(t.CreatedAt), flowtrack.Fold(t.Title), flowtrack.Fold(t.Description)).Scan(&t.ID)
-	})
+	// One statement: the workflow is checked to be the user's and its
+	// project read by the insert itself, so the single SQLite writer is
+	// held for one round trip, not a transaction's four.
+	err := s.writer().QueryRowContext(ctx, `
+		INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority,
+			due_date, completed_at, created_at, updated_at, title_fold, description_fold)
+		SELECT $1, w.project_id, w.id, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11
+		FROM workflows w WHERE w.owner_id = $1 AND w.id = $2
+		RETURNING id, project_id`,
+		s.owner, t.WorkflowID, t.Title, t.Description, t.Status, priority,
+		due, completed, micros(t.CreatedAt), flowtrack.Fold(t.Title), flowtrack.Fold(t.Description)).Scan(&t.ID, &t.ProjectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(t.WorkflowID, 10)))
+	}
 	if err != nil {
 		return nil, err
 	}
