@@ -222,10 +222,10 @@ var projectForm = &form{
 		return pr.ID, pr.Name, nil
 	},
 	related: func(id int64) []cell {
-		return []cell{{"Workflows of this project", filtered(workflows, "project", id)},
-			{"Tasks of this project", filtered(tasks, "project", id)},
-			{"Add a workflow", "/admin/workflows/new/?project=" + strconv.FormatInt(id, 10)},
-			{"History", "/admin/log/?kind=project&object=" + strconv.FormatInt(id, 10)}}
+		return []cell{{Text: "Workflows of this project", URL: filtered(workflows, "project", id)},
+			{Text: "Tasks of this project", URL: filtered(tasks, "project", id)},
+			{Text: "Add a workflow", URL: "/admin/workflows/new/?project=" + strconv.FormatInt(id, 10)},
+			{Text: "History", URL: "/admin/log/?kind=project&object=" + strconv.FormatInt(id, 10)}}
 	},
 }
 
@@ -265,9 +265,9 @@ var workflowForm = &form{
 		return w.ID, w.Name, nil
 	},
 	related: func(id int64) []cell {
-		return []cell{{"Tasks of this workflow", filtered(tasks, "workflow", id)},
-			{"Add a task", "/admin/tasks/new/?workflow=" + strconv.FormatInt(id, 10)},
-			{"History", "/admin/log/?kind=workflow&object=" + strconv.FormatInt(id, 10)}}
+		return []cell{{Text: "Tasks of this workflow", URL: filtered(tasks, "workflow", id)},
+			{Text: "Add a task", URL: "/admin/tasks/new/?workflow=" + strconv.FormatInt(id, 10)},
+			{Text: "History", URL: "/admin/log/?kind=workflow&object=" + strconv.FormatInt(id, 10)}}
 	},
 }
 
@@ -324,7 +324,7 @@ var taskForm = &form{
 		return t.ID, t.Title, nil
 	},
 	related: func(id int64) []cell {
-		return []cell{{"History", "/admin/log/?kind=task&object=" + strconv.FormatInt(id, 10)}}
+		return []cell{{Text: "History", URL: "/admin/log/?kind=task&object=" + strconv.FormatInt(id, 10)}}
 	},
 }
 

@@ -105,6 +105,9 @@ func id(v int64) string { return strconv.FormatInt(v, 10) }
 // when formats a time for a table.
 func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
+// short is a cell whose value is never broken over lines: dates, flags, choices.
+func short(text string) cell { return cell{Text: text, Short: true} }
+
 func yes(b bool) string {
 	if b {
 		return "yes"
@@ -125,8 +128,8 @@ func userRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, 
 		if u.LastLogin != nil {
 			last = when(*u.LastLogin)
 		}
-		rows[i] = []cell{{u.Username, "/admin/users/" + id(u.ID) + "/"}, {Text: u.Email}, {Text: yes(u.IsActive)},
-			{Text: yes(u.IsStaff)}, {Text: yes(u.IsSuperuser)}, {Text: when(u.DateJoined)}, {Text: last}}
+		rows[i] = []cell{{Text: u.Username, URL: "/admin/users/" + id(u.ID) + "/"}, {Text: u.Email}, short(yes(u.IsActive)),
+			short(yes(u.IsStaff)), short(yes(u.IsSuperuser)), short(when(u.DateJoined)), short(last)}
 	}
 	return rows, total, err
 }
@@ -135,9 +138,9 @@ func projectRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cel
 	list, total, err := p.store.AdminProjectList(ctx, q)
 	rows := make([][]cell, len(list))
 	for i, pr := range list {
-		rows[i] = []cell{{pr.Name, "/admin/projects/" + id(pr.ID) + "/"}, {pr.Owner, filtered(projects, "owner", pr.OwnerID)},
-			{id(pr.WorkflowCount), filtered(workflows, "project", pr.ID)}, {id(pr.TaskCount), filtered(tasks, "project", pr.ID)},
-			{Text: when(pr.CreatedAt)}, {Text: when(pr.UpdatedAt)}}
+		rows[i] = []cell{{Text: pr.Name, URL: "/admin/projects/" + id(pr.ID) + "/"}, {Text: pr.Owner, URL: filtered(projects, "owner", pr.OwnerID)},
+			{Text: id(pr.WorkflowCount), URL: filtered(workflows, "project", pr.ID)}, {Text: id(pr.TaskCount), URL: filtered(tasks, "project", pr.ID)},
+			short(when(pr.CreatedAt)), short(when(pr.UpdatedAt))}
 	}
 	return rows, total, err
 }
@@ -146,9 +149,9 @@ func workflowRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]ce
 	list, total, err := p.store.AdminWorkflowList(ctx, q)
 	rows := make([][]cell, len(list))
 	for i, w := range list {
-		rows[i] = []cell{{w.Name, "/admin/workflows/" + id(w.ID) + "/"}, {w.Project, filtered(workflows, "project", w.ProjectID)},
-			{w.Owner, filtered(workflows, "owner", w.OwnerID)}, {Text: w.Status},
-			{id(w.TaskCount), filtered(tasks, "workflow", w.ID)}, {Text: when(w.CreatedAt)}}
+		rows[i] = []cell{{Text: w.Name, URL: "/admin/workflows/" + id(w.ID) + "/"}, {Text: w.Project, URL: filtered(workflows, "project", w.ProjectID)},
+			{Text: w.Owner, URL: filtered(workflows, "owner", w.OwnerID)}, short(w.Status),
+			{Text: id(w.TaskCount), URL: filtered(tasks, "workflow", w.ID)}, short(when(w.CreatedAt))}
 	}
 	return rows, total, err
 }
@@ -161,9 +164,9 @@ func taskRows(ctx context.Context, p *Panel, q flowtrack.AdminQuery) ([][]cell, 
 		if t.DueDate != nil {
 			due = string(*t.DueDate)
 		}
-		rows[i] = []cell{{t.Title, "/admin/tasks/" + id(t.ID) + "/"}, {t.Workflow, filtered(tasks, "workflow", t.WorkflowID)},
-			{t.Project, filtered(tasks, "project", t.ProjectID)}, {t.Owner, filtered(tasks, "owner", t.OwnerID)},
-			{Text: t.Status}, {Text: t.Priority}, {Text: due}, {Text: when(t.UpdatedAt)}}
+		rows[i] = []cell{{Text: t.Title, URL: "/admin/tasks/" + id(t.ID) + "/"}, {Text: t.Workflow, URL: filtered(tasks, "workflow", t.WorkflowID)},
+			{Text: t.Project, URL: filtered(tasks, "project", t.ProjectID)}, {Text: t.Owner, URL: filtered(tasks, "owner", t.OwnerID)},
+			short(t.Status), short(t.Priority), short(due), short(when(t.UpdatedAt))}
 	}
 	return rows, total, err
 }
@@ -201,7 +204,7 @@ func logCells(e flowtrack.LogEntry) []cell {
 	if e.Action == flowtrack.ActionChange && len(changes) == 0 {
 		changes = append(changes, "no fields changed")
 	}
-	return []cell{{Text: e.At.UTC().Format("2006-01-02 15:04:05")}, actor, {Text: e.Action}, object,
+	return []cell{short(e.At.UTC().Format("2006-01-02 15:04:05")), actor, short(e.Action), object,
 		{Text: strings.Join(changes, "\n")}}
 }
 

@@ -25,6 +25,7 @@ type column struct {
 // cell is a value in a list, linked when url is set.
 type cell struct {
 	Text, URL string
+	Short     bool // kept on one line
 }
 
 // option is a choice of a select.

@@ -182,10 +182,10 @@ func (p *Panel) handleUserEdit(w http.ResponseWriter, r *http.Request, s *sessio
 	v.Title, v.Submit = "Change user “"+target.Username+"”", "Save"
 	v.Action = "/admin/users/" + strconv.FormatInt(id, 10) + "/"
 	v.DeleteURL = v.Action + "delete/"
-	v.Links = []cell{{"Set a new password", v.Action + "password/"},
-		{"Projects of this user", filtered(projects, "owner", id)},
-		{"Tasks of this user", filtered(tasks, "owner", id)},
-		{"History", "/admin/log/?kind=user&object=" + strconv.FormatInt(id, 10)}}
+	v.Links = []cell{{Text: "Set a new password", URL: v.Action + "password/"},
+		{Text: "Projects of this user", URL: filtered(projects, "owner", id)},
+		{Text: "Tasks of this user", URL: filtered(tasks, "owner", id)},
+		{Text: "History", URL: "/admin/log/?kind=user&object=" + strconv.FormatInt(id, 10)}}
 	return p.render(w, r, s, statusOf(problems), "form", v.Title, v)
 }
 

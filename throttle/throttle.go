@@ -25,39 +25,15 @@ type Policy struct {
 // Store keeps the failure counters.
 type Store interface {
 	LoginFailures(ctx context.Context, key string, since time.Time) (count int, oldest time.Time, err error)
-	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error
+	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) ([]int64, error)
+	LoginFailureRank(ctx context.Context, key string, id int64, since time.Time) (int, error)
+	LoginFailureDelete(ctx context.Context, ids []int64) error
 }
 
 // Accounts are the counters and the users a login is checked against.
 type Accounts interface {
 	Store
 	UserByUsername(ctx context.Context, username string) (*flowtrack.User, error)
-}
-
-// Login checks a username and password from r. It returns the active user
-// they belong to; or nil and the seconds to wait while a counter is at its
-// limit; or nil and 0 for wrong credentials, which it counts as a failure.
-func (p Policy) Login(ctx context.Context, st Accounts, hasher *password.Hasher, r *http.Request, username, pw string) (*flowtrack.User, int, error) {
-	keys := Keys(username, r)
-	if wait, err := p.Wait(ctx, st, keys, time.Now()); err != nil || wait > 0 {
-		return nil, wait, err
-	}
-	user, err := st.UserByUsername(ctx, username)
-	hash := ""
-	if err == nil {
-		hash = user.PasswordHash
-	} else if !errors.Is(err, flowtrack.ErrNotFound) {
-		return nil, 0, err
-	}
-	// An unknown user costs one hash too, so timing does not tell who exists.
-	err = hasher.Check(ctx, hash, pw)
-	if err != nil && !errors.Is(err, password.ErrMismatch) {
-		return nil, 0, err
-	}
-	if err != nil || user == nil || !user.IsActive {
-		return nil, 0, p.Fail(ctx, st, keys, time.Now())
-	}
-	return user, 0, nil
 }
 
 // Keys are the counters a login attempt by username from r counts against:
@@ -76,20 +52,23 @@ func ClientAddr(r *http.Request) string {
 	return host
 }
 
+func (p Policy) limit(i int) int {
+	if i == 0 {
+		return p.PerUser
+	}
+	return p.PerAddr
+}
+
 // Wait returns the seconds until the oldest failure of a key that reached
 // its limit leaves the window, or 0 when an attempt may be made now.
 func (p Policy) Wait(ctx context.Context, st Store, keys []string, now time.Time) (int, error) {
 	wait := 0
 	for i, key := range keys {
-		limit := p.PerUser
-		if i > 0 {
-			limit = p.PerAddr
-		}
 		count, oldest, err := st.LoginFailures(ctx, key, now.Add(-p.Window))
 		if err != nil {
 			return 0, err
 		}
-		if count >= limit {
+		if count >= p.limit(i) {
 			left := int(math.Ceil(oldest.Add(p.Window).Sub(now).Seconds()))
 			wait = max(wait, left, 1)
 		}
@@ -97,8 +76,61 @@ func (p Policy) Wait(ctx context.Context, st Store, keys []string, now time.Time
 	return wait, nil
 }
 
-// Fail records a failed attempt under every key and forgets failures that
-// left the window.
-func (p Policy) Fail(ctx context.Context, st Store, keys []string, now time.Time) error {
-	return st.LoginFailureAdd(ctx, keys, now, now.Add(-p.Window))
+// Login checks a username and password from r. It returns the active user
+// they belong to; or nil and the seconds to wait while a counter is at its
+// limit; or nil and 0 for wrong credentials, which count as a failure.
+//
+// Attempts sent at once would all pass a check made before the password
+// is: so every attempt is first recorded as a failure, and its place among
+// the key's failures, read once its password is checked, decides whether
+// it may tell the result. Only the first ones within the limits learn
+// whether their password was right; a right one forgets its record.
+func (p Policy) Login(ctx context.Context, st Accounts, hasher *password.Hasher, r *http.Request, username, pw string) (*flowtrack.User, int, error) {
+	keys := Keys(username, r)
+	now := time.Now()
+	if wait, err := p.Wait(ctx, st, keys, now); err != nil || wait > 0 {
+		return nil, wait, err
+	}
+	ids, err := st.LoginFailureAdd(ctx, keys, now, now.Add(-p.Window))
+	if err != nil {
+		return nil, 0, err
+	}
+	user, err := check(ctx, st, hasher, username, pw)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, key := range keys {
+		rank, err := st.LoginFailureRank(ctx, key, ids[i], now.Add(-p.Window))
+		if err != nil {
+			return nil, 0, err
+		}
+		if rank > p.limit(i) {
+			wait, err := p.Wait(ctx, st, keys, time.Now())
+			return nil, max(wait, 1), errors.Join(err, st.LoginFailureDelete(ctx, ids))
+		}
+	}
+	if user == nil {
+		return nil, 0, nil
+	}
+	return user, 0, st.LoginFailureDelete(ctx, ids)
+}
+
+// check returns the active user a username and password belong to, or nil.
+func check(ctx context.Context, st Accounts, hasher *password.Hasher, username, pw string) (*flowtrack.User, error) {
+	user, err := st.UserByUsername(ctx, username)
+	hash := ""
+	if err == nil {
+		hash = user.PasswordHash
+	} else if !errors.Is(err, flowtrack.ErrNotFound) {
+		return nil, err
+	}
+	// An unknown user costs one hash too, so timing does not tell who exists.
+	err = hasher.Check(ctx, hash, pw)
+	if err != nil && !errors.Is(err, password.ErrMismatch) {
+		return nil, err
+	}
+	if err != nil || user == nil || !user.IsActive {
+		return nil, nil
+	}
+	return user, nil
 }

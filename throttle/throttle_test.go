@@ -1,0 +1,91 @@
+package throttle_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/storetest"
+	"github.com/flowtrack/flowtrack/throttle"
+)
+
+// A hash slow enough that attempts overlap, as real ones do.
+var params = password.Params{Memory: 1024, Time: 1, Threads: 1}
+
+func TestParallelAttemptsStayWithinTheLimit(t *testing.T) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		db := storetest.Open(t, engine)
+		ctx := context.Background()
+		hasher := password.NewHasher(params, 4)
+		hash, _ := hasher.Hash(ctx, "right-password-1")
+		u := &flowtrack.User{Username: "alice", Email: "a@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
+		if err := db.UserCreate(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		policy := throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute}
+		attempt := func(pw string) (*flowtrack.User, int, error) {
+			r := httptest.NewRequest("POST", "/api/auth/login/", nil)
+			return policy.Login(ctx, db, hasher, r, "alice", pw)
+		}
+
+		// 30 wrong passwords at once: only 5 may learn they were wrong.
+		var mu sync.Mutex
+		told, throttled := 0, 0
+		var wg sync.WaitGroup
+		for range 30 {
+			wg.Go(func() {
+				user, wait, err := attempt("wrong-password")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil:
+					t.Error(err)
+				case user != nil:
+					t.Error("a wrong password logged in")
+				case wait > 0:
+					throttled++
+				default:
+					told++
+				}
+			})
+		}
+		wg.Wait()
+		if told != 5 || throttled != 25 {
+			t.Fatalf("%d attempts checked, %d throttled; want 5 and 25", told, throttled)
+		}
+		// The right password is throttled too, until the window passes.
+		if user, wait, err := attempt("right-password-1"); err != nil || user != nil || wait < 1 || wait > 60 {
+			t.Fatalf("right password while throttled: %v, wait %d, %v", user, wait, err)
+		}
+	})
+}
+
+func TestRightPasswordLeavesNoFailure(t *testing.T) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		db := storetest.Open(t, engine)
+		ctx := context.Background()
+		hasher := password.NewHasher(params, 4)
+		hash, _ := hasher.Hash(ctx, "right-password-1")
+		u := &flowtrack.User{Username: "bob", Email: "b@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
+		if err := db.UserCreate(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		policy := throttle.Policy{PerUser: 2, PerAddr: 20, Window: time.Minute}
+		r := httptest.NewRequest("POST", "/api/auth/login/", nil)
+		// Logins that succeed never add up to a lockout.
+		for range 5 {
+			user, wait, err := policy.Login(ctx, db, hasher, r, "bob", "right-password-1")
+			if err != nil || user == nil || user.ID != u.ID || wait != 0 {
+				t.Fatalf("login: %v, wait %d, %v", user, wait, err)
+			}
+		}
+		n, _, err := db.LoginFailures(ctx, "user:bob", time.Now().Add(-time.Hour))
+		if err != nil || n != 0 {
+			t.Fatalf("%d failures recorded after right passwords (%v)", n, err)
+		}
+	})
+}
