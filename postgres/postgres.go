@@ -47,6 +47,8 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, 
 		Explain:           "EXPLAIN",
 		Contains:          func(column, placeholder string) string { return "strpos(" + column + ", " + placeholder + ") > 0" },
 		LockRow:           " FOR UPDATE",
+		LockShare:         " FOR SHARE",
+		IsTransient:       isTransient,
 		Ready:             m.Check,
 	}), m, nil
 }
@@ -63,6 +65,13 @@ func newMigrations(db *sql.DB) (*sqlstore.Migrations, error) {
 	}
 	return sqlstore.NewMigrations(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker),
 		goose.WithGoMigrations(sqlstore.FoldMigration()))
+}
+
+// isTransient tells a deadlock or a serialization failure, which the
+// database resolved by failing one of the transactions.
+func isTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 func isUniqueViolation(err error) bool {

@@ -20,9 +20,34 @@ import (
 
 var _ flowtrack.Admin = (*DB)(nil)
 
+// maxAttempts bounds how often a change that lost a deadlock is run again.
+const maxAttempts = 3
+
 // logged runs change in a write transaction and records the entry it
-// returns in the action log, in the same transaction.
+// returns in the action log, in the same transaction. A transaction the
+// database failed for a concurrent one's sake runs again.
 func (db *DB) logged(ctx context.Context, actor *flowtrack.User, change func(tx conn) (*flowtrack.LogEntry, error)) error {
+	for attempt := 1; ; attempt++ {
+		err := db.loggedOnce(ctx, actor, change)
+		if err == nil || attempt == maxAttempts || db.engine.IsTransient == nil || !db.engine.IsTransient(err) {
+			return err
+		}
+	}
+}
+
+// lockRow locks an object's row for the transaction, by itself: a lock
+// taken through a join would lose the row on PostgreSQL when a concurrent
+// change moved it, answering "not found" for an object that exists.
+func (db *DB) lockRow(ctx context.Context, tx conn, table, resource string, id int64) error {
+	var got int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE id = $1`+db.engine.LockRow, id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return flowtrack.NotFound(resource)
+	}
+	return err
+}
+
+func (db *DB) loggedOnce(ctx context.Context, actor *flowtrack.User, change func(tx conn) (*flowtrack.LogEntry, error)) error {
 	return db.inTx(ctx, func(tx conn) error {
 		e, err := change(tx)
 		if err != nil {
@@ -52,10 +77,11 @@ func (db *DB) scopeIn(tx conn, owner int64) *scope {
 func ref(name string, id int64) string { return fmt.Sprintf("%s (#%d)", name, id) }
 
 // username returns the name of a user referenced by input, or a
-// validation error of field.
-func username(ctx context.Context, q queryer, field string, id int64) (string, error) {
+// validation error of field. The user's row is kept until commit, so the
+// user cannot be deleted under the reference.
+func (db *DB) username(ctx context.Context, q queryer, field string, id int64) (string, error) {
 	var name string
-	err := q.QueryRowContext(ctx, `SELECT username FROM users WHERE id = $1`, id).Scan(&name)
+	err := q.QueryRowContext(ctx, `SELECT username FROM users WHERE id = $1`+db.engine.LockShare, id).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", flowtrack.Invalid(field, flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
 	}
@@ -93,7 +119,7 @@ func (db *DB) AdminProjectSave(ctx context.Context, actor *flowtrack.User, id, o
 		e := &flowtrack.LogEntry{Action: flowtrack.ActionChange, Kind: flowtrack.KindProject, ObjectID: id}
 		var before []string
 		if id == 0 {
-			if _, err := username(ctx, tx, "owner", owner); err != nil {
+			if _, err := db.username(ctx, tx, "owner", owner); err != nil {
 				return nil, err
 			}
 			p, err := db.scopeIn(tx, owner).ProjectCreate(ctx, in)
@@ -102,13 +128,16 @@ func (db *DB) AdminProjectSave(ctx context.Context, actor *flowtrack.User, id, o
 			}
 			e.Action, e.ObjectID = flowtrack.ActionCreate, p.ID
 		} else {
-			cur, err := db.adminProject(ctx, tx, id, db.engine.LockRow)
+			if err := db.lockRow(ctx, tx, "projects", "Project", id); err != nil {
+				return nil, err
+			}
+			cur, err := db.adminProject(ctx, tx, id)
 			if err != nil {
 				return nil, err
 			}
 			before = projectFields(cur)
 			if owner != 0 && owner != cur.OwnerID {
-				if _, err := username(ctx, tx, "owner", owner); err != nil {
+				if _, err := db.username(ctx, tx, "owner", owner); err != nil {
 					return nil, err
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE projects SET owner_id = $1 WHERE id = $2`, owner, id); err != nil {
@@ -120,7 +149,7 @@ func (db *DB) AdminProjectSave(ctx context.Context, actor *flowtrack.User, id, o
 				return nil, err
 			}
 		}
-		after, err := db.adminProject(ctx, tx, e.ObjectID, "")
+		after, err := db.adminProject(ctx, tx, e.ObjectID)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +167,9 @@ func (db *DB) AdminWorkflowSave(ctx context.Context, actor *flowtrack.User, id i
 		var before []string
 		var owner int64
 		if in.ProjectID.Set {
-			err := tx.QueryRowContext(ctx, `SELECT owner_id FROM projects WHERE id = $1`, in.ProjectID.Value).Scan(&owner)
+			// The project is kept from changing owner until commit.
+			err := tx.QueryRowContext(ctx, `SELECT owner_id FROM projects WHERE id = $1`+db.engine.LockShare,
+				in.ProjectID.Value).Scan(&owner)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, flowtrack.Invalid("project", flowtrack.MsgInvalidPK(strconv.FormatInt(in.ProjectID.Value, 10)))
 			} else if err != nil {
@@ -152,7 +183,10 @@ func (db *DB) AdminWorkflowSave(ctx context.Context, actor *flowtrack.User, id i
 			}
 			e.Action, e.ObjectID = flowtrack.ActionCreate, w.ID
 		} else {
-			cur, err := db.adminWorkflow(ctx, tx, id, db.engine.LockRow)
+			if err := db.lockRow(ctx, tx, "workflows", "Workflow", id); err != nil {
+				return nil, err
+			}
+			cur, err := db.adminWorkflow(ctx, tx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -169,7 +203,7 @@ func (db *DB) AdminWorkflowSave(ctx context.Context, actor *flowtrack.User, id i
 				return nil, err
 			}
 		}
-		after, err := db.adminWorkflow(ctx, tx, e.ObjectID, "")
+		after, err := db.adminWorkflow(ctx, tx, e.ObjectID)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +221,9 @@ func (db *DB) AdminTaskSave(ctx context.Context, actor *flowtrack.User, id int64
 		var before []string
 		var owner, project int64
 		if in.WorkflowID.Set {
-			err := tx.QueryRowContext(ctx, `SELECT owner_id, project_id FROM workflows WHERE id = $1`, in.WorkflowID.Value).Scan(&owner, &project)
+			// The workflow is kept from moving until commit.
+			err := tx.QueryRowContext(ctx, `SELECT owner_id, project_id FROM workflows WHERE id = $1`+db.engine.LockShare,
+				in.WorkflowID.Value).Scan(&owner, &project)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(in.WorkflowID.Value, 10)))
 			} else if err != nil {
@@ -201,7 +237,10 @@ func (db *DB) AdminTaskSave(ctx context.Context, actor *flowtrack.User, id int64
 			}
 			e.Action, e.ObjectID = flowtrack.ActionCreate, t.ID
 		} else {
-			cur, err := db.adminTask(ctx, tx, id, db.engine.LockRow)
+			if err := db.lockRow(ctx, tx, "tasks", "Task", id); err != nil {
+				return nil, err
+			}
+			cur, err := db.adminTask(ctx, tx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -217,7 +256,7 @@ func (db *DB) AdminTaskSave(ctx context.Context, actor *flowtrack.User, id int64
 				return nil, err
 			}
 		}
-		after, err := db.adminTask(ctx, tx, e.ObjectID, "")
+		after, err := db.adminTask(ctx, tx, e.ObjectID)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +298,7 @@ func (db *DB) AdminUserUpdate(ctx context.Context, actor, u *flowtrack.User) err
 // refresh tokens and panel sessions.
 func (db *DB) AdminUserSetPassword(ctx context.Context, actor *flowtrack.User, id int64, hash string) error {
 	return db.logged(ctx, actor, func(tx conn) (*flowtrack.LogEntry, error) {
-		name, err := username(ctx, tx, "user", id)
+		name, err := db.username(ctx, tx, "user", id)
 		if err != nil {
 			return nil, flowtrack.NotFound("User")
 		}

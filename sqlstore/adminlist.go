@@ -87,41 +87,31 @@ func scanLogEntry(row interface{ Scan(...any) error }) (*flowtrack.LogEntry, err
 	return &e, nil
 }
 
-func (db *DB) adminProject(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.AdminProject, error) {
-	return scanAdminProject(q.QueryRowContext(ctx, adminProjectSelect+` WHERE p.id = $1`+lockOf(lock, "p"), id))
+func (db *DB) adminProject(ctx context.Context, q queryer, id int64) (*flowtrack.AdminProject, error) {
+	return scanAdminProject(q.QueryRowContext(ctx, adminProjectSelect+` WHERE p.id = $1`, id))
 }
 
-func (db *DB) adminWorkflow(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.AdminWorkflow, error) {
-	return scanAdminWorkflow(q.QueryRowContext(ctx, adminWorkflowSelect+` WHERE w.id = $1`+lockOf(lock, "w"), id))
+func (db *DB) adminWorkflow(ctx context.Context, q queryer, id int64) (*flowtrack.AdminWorkflow, error) {
+	return scanAdminWorkflow(q.QueryRowContext(ctx, adminWorkflowSelect+` WHERE w.id = $1`, id))
 }
 
-func (db *DB) adminTask(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.AdminTask, error) {
-	return scanAdminTask(q.QueryRowContext(ctx, adminTaskSelect+` WHERE t.id = $1`+lockOf(lock, "t"), id))
-}
-
-// lockOf limits a row lock to the changed table's alias: PostgreSQL
-// refuses FOR UPDATE on the nullable side of a join and needs no lock on
-// the referenced rows.
-func lockOf(lock, alias string) string {
-	if lock == "" {
-		return ""
-	}
-	return lock + " OF " + alias
+func (db *DB) adminTask(ctx context.Context, q queryer, id int64) (*flowtrack.AdminTask, error) {
+	return scanAdminTask(q.QueryRowContext(ctx, adminTaskSelect+` WHERE t.id = $1`, id))
 }
 
 // AdminProjectGet returns any user's project.
 func (db *DB) AdminProjectGet(ctx context.Context, id int64) (*flowtrack.AdminProject, error) {
-	return db.adminProject(ctx, db.reader(), id, "")
+	return db.adminProject(ctx, db.reader(), id)
 }
 
 // AdminWorkflowGet returns any user's workflow.
 func (db *DB) AdminWorkflowGet(ctx context.Context, id int64) (*flowtrack.AdminWorkflow, error) {
-	return db.adminWorkflow(ctx, db.reader(), id, "")
+	return db.adminWorkflow(ctx, db.reader(), id)
 }
 
 // AdminTaskGet returns any user's task.
 func (db *DB) AdminTaskGet(ctx context.Context, id int64) (*flowtrack.AdminTask, error) {
-	return db.adminTask(ctx, db.reader(), id, "")
+	return db.adminTask(ctx, db.reader(), id)
 }
 
 // filterKind is how a filter value becomes a statement argument.

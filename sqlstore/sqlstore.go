@@ -21,9 +21,13 @@ type Engine struct {
 	Name string
 	// IsUniqueViolation tells whether err is a unique constraint failure.
 	IsUniqueViolation func(error) bool
-	// LockRow is appended to a SELECT of a row about to be changed; empty
+	// LockRow is appended to a SELECT of a row about to be changed, and
+	// LockShare to one of a row that must not change until commit; empty
 	// where the write transaction already excludes other writers.
-	LockRow string
+	LockRow, LockShare string
+	// IsTransient tells whether a transaction failed only because of a
+	// concurrent one (a deadlock), so that running it again may succeed.
+	IsTransient func(error) bool
 	// CacheStatements keeps statements prepared, for engines that do not.
 	CacheStatements bool
 	// Contains returns the condition "column contains the text of the
