@@ -2,6 +2,7 @@ package flowtrack
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -27,10 +28,12 @@ type Admin interface {
 
 	// AdminUserCreate adds a user (a taken username is a *ValidationError).
 	AdminUserCreate(ctx context.Context, actor *User, u *User) error
-	// AdminUserUpdate stores a user's email and flags.
+	// AdminUserUpdate stores a user's email and flags; only a superuser
+	// actor changes the staff flags. It decides on the stored user, not
+	// on u: ErrManageStaff when actor may not manage them.
 	AdminUserUpdate(ctx context.Context, actor *User, u *User) error
 	// AdminUserSetPassword replaces a password hash and revokes the user's
-	// refresh tokens and admin sessions.
+	// refresh tokens and admin sessions; ErrManageStaff as AdminUserUpdate.
 	AdminUserSetPassword(ctx context.Context, actor *User, id int64, hash string) error
 
 	// AdminProjectSave creates a project for owner (id 0) or changes one;
@@ -45,7 +48,9 @@ type Admin interface {
 	// AdminImpact counts what deleting an object takes with it and names
 	// up to ImpactNames of its children.
 	AdminImpact(ctx context.Context, kind string, id int64) (*Impact, error)
-	// AdminDelete deletes a user, project, workflow or task and what it holds.
+	// AdminDelete deletes a user, project, workflow or task and what it
+	// holds, and logs how many of each went with it; ErrManageStaff for a
+	// user actor may not manage.
 	AdminDelete(ctx context.Context, actor *User, kind string, id int64) error
 
 	// AdminSessionCreate records a new panel session.
@@ -57,6 +62,17 @@ type Admin interface {
 	AdminSessionFlash(ctx context.Context, keyHash, message string) error
 	// AdminSessionDelete ends a session.
 	AdminSessionDelete(ctx context.Context, keyHash string) error
+}
+
+// ErrManageStaff is the refusal of a change to a staff account by a staff
+// member who is not a superuser.
+var ErrManageStaff = errors.New("Only superusers can change staff accounts.")
+
+// MayManage tells whether a staff member may change or delete a user's
+// account: only superusers manage other staff accounts, so that staff
+// cannot raise themselves through another staff account.
+func (u *User) MayManage(target *User) bool {
+	return u.IsSuperuser || u.ID == target.ID || !target.IsStaff && !target.IsSuperuser
 }
 
 // The kinds of object the panel manages, as the action log names them.
@@ -146,11 +162,14 @@ type LogEntry struct {
 	Changes  []FieldChange
 }
 
-// FieldChange is one field's old and new value in the action log.
+// FieldChange is one field's old and new value in the action log, or,
+// with Along, how many children (Field: "tasks") went along with the
+// object, deleted or moved to another owner, in To.
 type FieldChange struct {
 	Field string `json:"field"`
 	From  string `json:"from"`
 	To    string `json:"to"`
+	Along bool   `json:"along,omitempty"`
 }
 
 // Changes lists the fields whose values differ between before and after,

@@ -133,7 +133,8 @@ func TestLogin(t *testing.T) {
 			}
 		})
 		t.Run("next stays inside the panel", func(t *testing.T) {
-			for _, next := range []string{"//evil.example/", "https://evil.example/admin/", "/admin/\\evil", "/api/projects/", "/admin/login/"} {
+			for _, next := range []string{"//evil.example/", "https://evil.example/admin/", "/admin/\\evil", "/api/projects/", "/admin/login/",
+				"/admin/../api/auth/me/", "/admin/../..//evil.example/"} {
 				b := e.browser()
 				form := b.get("/admin/login/")
 				token := csrfField.FindStringSubmatch(form.Body)[1]
@@ -263,5 +264,25 @@ func TestSecureCookiesBehindATLSProxy(t *testing.T) {
 	res.expect(t, http.StatusSeeOther, "/admin/")
 	if c := sessionCookie(t, res); c == nil || !c.Secure || !c.HttpOnly {
 		t.Fatalf("session cookie %+v", c)
+	}
+}
+
+func TestTwoLoginPages(t *testing.T) {
+	e := setup(t, "sqlite")
+	e.user("boss", "superuser")
+	b := e.browser()
+	first := csrfField.FindStringSubmatch(b.get("/admin/login/").Body)[1]
+	b.get("/admin/login/") // a second tab
+	b.post("/admin/login/", url.Values{"csrf_token": {first}, "username": {"boss"}, "password": {passwordOf("boss")}}).
+		expect(t, http.StatusSeeOther, "/admin/")
+}
+
+func TestStaticFilesOnly(t *testing.T) {
+	e := setup(t, "sqlite")
+	b := e.browser()
+	b.get("/admin/static/admin.css").expect(t, http.StatusOK, "")
+	// No listing of the folder; anonymous, so it asks to log in like any page.
+	if res := b.get("/admin/static/"); res.Status == http.StatusOK {
+		t.Fatalf("the static folder is listed: %s", res.Body)
 	}
 }

@@ -74,7 +74,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.Se
 func (p *Panel) routes() http.Handler {
 	mux := http.NewServeMux()
 	assets, _ := fs.Sub(static, "static")
-	mux.Handle("GET /admin/static/", http.StripPrefix("/admin/static/", cacheFor(time.Hour, http.FileServerFS(assets))))
+	mux.Handle("GET /admin/static/{file}", http.StripPrefix("/admin/static/", cacheFor(time.Hour, http.FileServerFS(assets))))
 	mux.Handle("GET /admin/login/{$}", p.public(p.handleLoginPage))
 	mux.Handle("POST /admin/login/{$}", p.public(p.handleLogin))
 	mux.Handle("POST /admin/logout/{$}", p.staff(p.handleLogout))
@@ -167,6 +167,8 @@ func (p *Panel) fail(w http.ResponseWriter, r *http.Request, s *session, err err
 		p.renderError(w, r, s, http.StatusNotFound, "There is nothing here: it may have been deleted.")
 	case errors.As(err, &forbidden):
 		p.renderError(w, r, s, http.StatusForbidden, string(forbidden))
+	case errors.Is(err, flowtrack.ErrManageStaff):
+		p.renderError(w, r, s, http.StatusForbidden, err.Error())
 	case errors.As(err, &tooLarge):
 		p.renderError(w, r, s, http.StatusRequestEntityTooLarge, "The form is too large.")
 	case errors.Is(err, errBadForm):
@@ -179,6 +181,7 @@ func (p *Panel) fail(w http.ResponseWriter, r *http.Request, s *session, err err
 
 // parseForm reads a posted form. Invalid UTF-8 becomes U+FFFD, as the
 // API's JSON decoding makes it, so no value is refused by the database.
+// Line breaks become LF.
 func parseForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -189,7 +192,9 @@ func parseForm(r *http.Request) error {
 	}
 	for _, vs := range r.PostForm {
 		for i, v := range vs {
-			vs[i] = strings.ToValidUTF8(v, "\uFFFD")
+			// Browsers send a textarea's line breaks as CRLF; API clients
+			// send LF, and an unchanged text must not look changed.
+			vs[i] = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\r\n", "\n")
 		}
 	}
 	return nil

@@ -72,7 +72,8 @@ func TestReassignWorkflowTakesItsTasks(t *testing.T) {
 
 		log := e.logEntries()[0]
 		want := []flowtrack.FieldChange{{Field: "owner", From: "alice (#" + id(f.alice.ID) + ")", To: "bob (#" + id(f.bob.ID) + ")"},
-			{Field: "project", From: "Alpha (#" + id(f.pa) + ")", To: "Beta (#" + id(f.pb) + ")"}}
+			{Field: "project", From: "Alpha (#" + id(f.pa) + ")", To: "Beta (#" + id(f.pb) + ")"},
+			{Field: "tasks", To: "2", Along: true}}
 		if log.Action != "change" || log.Kind != "workflow" || log.ObjectID != f.wa || log.Object != "Design" ||
 			log.Actor != "boss" || !reflect.DeepEqual(log.Changes, want) {
 			t.Fatalf("log entry %+v", log)
@@ -102,6 +103,11 @@ func TestReassignTaskAndProject(t *testing.T) {
 		}
 		if _, body := f.ca.call("GET", "/api/tasks/", nil); !strings.Contains(string(body), `"count":0`) {
 			t.Fatalf("alice still lists tasks: %s", body)
+		}
+		moved := e.logEntries()[0].Changes
+		if want := []flowtrack.FieldChange{{Field: "owner", From: "alice (#" + id(f.alice.ID) + ")", To: "bob (#" + id(f.bob.ID) + ")"},
+			{Field: "workflows", To: "2", Along: true}, {Field: "tasks", To: "2", Along: true}}; !reflect.DeepEqual(moved, want) {
+			t.Fatalf("the move logged %+v", moved)
 		}
 
 		// A move to a workflow that does not exist changes nothing.
@@ -148,7 +154,7 @@ func TestActionLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []entry{
-			{"delete", "workflow", "Build", f.wa2, []flowtrack.FieldChange{}},
+			{"delete", "workflow", "Build", f.wa2, []flowtrack.FieldChange{{Field: "tasks", To: "1", Along: true}}},
 			{"change", "user", "alice", f.alice.ID, []flowtrack.FieldChange{{Field: "password", To: "changed"}}},
 			{"change", "task", "Sketch v2", f.t1, []flowtrack.FieldChange{{Field: "title", From: "Sketch", To: "Sketch v2"},
 				{Field: "status", From: "todo", To: "done"}, {Field: "due_date", From: "", To: "2027-01-31"}}},
@@ -163,6 +169,7 @@ func TestActionLog(t *testing.T) {
 		// The log page shows them, and filters them.
 		page := b.get("/admin/log/")
 		for _, s := range []string{"status: todo → done", "title: Sketch → Sketch v2", "password changed",
+			"due_date: (empty) → 2027-01-31", "tasks deleted with it: 1",
 			"workflow “Build” (#" + id(f.wa2) + ")", "4 results"} {
 			if !strings.Contains(page.Body, s) {
 				t.Errorf("the log page lacks %q", s)

@@ -271,12 +271,36 @@ func TestPagination(t *testing.T) {
 			t.Fatalf("second page:\n%s", second.Body)
 		}
 		// Past the end shows the last page; a page that is no number, the first.
-		for p, want := range map[string]string{"3": "Page 2 of 2", "99999999999999999999999": "Page 1 of 2", "-5": "Page 1 of 2", "x": "Page 1 of 2"} {
+		for p, want := range map[string]string{"3": "Page 2 of 2", "99999999999999999999999": "Page 1 of 2", "-5": "Page 1 of 2",
+			"x": "Page 1 of 2", "9223372036854775807": "Page 2 of 2"} {
 			res := b.get("/admin/tasks/?p=" + p)
 			res.expect(t, http.StatusOK, "")
 			if !strings.Contains(res.Body, want) {
 				t.Fatalf("p=%s: not %q", p, want)
 			}
+		}
+		if res := b.get("/admin/log/?p=9223372036854775807"); res.Status != http.StatusOK || !strings.Contains(res.Body, "Page 1 of 1") {
+			t.Fatalf("an empty list far past its end: %d", res.Status)
+		}
+	})
+}
+
+func TestTextareaLineBreaks(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		b, _ := e.staff("boss")
+		alice := e.user("alice")
+		c := e.api(alice)
+		form := url.Values{"owner": {id(alice.ID)}, "name": {"P"}, "description": {"line 1\r\nline 2"}}
+		res := b.post("/admin/projects/new/", form)
+		res.expect(t, http.StatusSeeOther, "")
+		project := strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/admin/projects/"), "/")
+		if _, obj := c.object("/api/projects/" + project + "/"); obj["description"] != "line 1\nline 2" {
+			t.Fatalf("description %q", obj["description"])
+		}
+		// Saving the form unchanged, as a browser sends it, changes nothing.
+		b.post("/admin/projects/"+project+"/", form).expect(t, http.StatusSeeOther, "")
+		if got := e.logEntries()[0]; got.Action != "change" || len(got.Changes) != 0 {
+			t.Fatalf("an unchanged save logged %+v", got.Changes)
 		}
 	})
 }

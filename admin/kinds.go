@@ -193,12 +193,18 @@ func logCells(e flowtrack.LogEntry) []cell {
 	var changes []string
 	for _, c := range e.Changes {
 		switch {
+		case c.Along && e.Action == flowtrack.ActionDelete:
+			changes = append(changes, c.Field+" deleted with it: "+c.To)
+		case c.Along:
+			changes = append(changes, c.Field+" moved with it: "+c.To)
 		case e.Action == flowtrack.ActionCreate:
-			changes = append(changes, c.Field+": "+c.To)
+			if c.To != "" {
+				changes = append(changes, c.Field+": "+c.To)
+			}
 		case c.Field == "password":
 			changes = append(changes, "password changed")
 		default:
-			changes = append(changes, fmt.Sprintf("%s: %s → %s", c.Field, c.From, c.To))
+			changes = append(changes, fmt.Sprintf("%s: %s → %s", c.Field, orEmpty(c.From), orEmpty(c.To)))
 		}
 	}
 	if e.Action == flowtrack.ActionChange && len(changes) == 0 {
@@ -206,6 +212,14 @@ func logCells(e flowtrack.LogEntry) []cell {
 	}
 	return []cell{short(e.At.UTC().Format("2006-01-02 15:04:05")), actor, short(e.Action), object,
 		{Text: strings.Join(changes, "\n")}}
+}
+
+// orEmpty shows an empty value as such.
+func orEmpty(v string) string {
+	if v == "" {
+		return "(empty)"
+	}
+	return v
 }
 
 // staffChoices are the staff members, for the action log's filter.

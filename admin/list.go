@@ -13,6 +13,9 @@ import (
 // pageSize is the rows of a list page.
 const pageSize = 50
 
+// maxPage bounds a page number read from a link.
+const maxPage = 1 << 30 / pageSize
+
 // maxChoices bounds the options of a select of users, projects or
 // workflows; a value beyond them can still be chosen from a row's link.
 const maxChoices = 500
@@ -135,7 +138,7 @@ func (p *Panel) listHandler(k *kind) staffHandler {
 		}
 		v.Page = 1
 		if n, err := strconv.Atoi(query.Get("p")); err == nil && n > 1 {
-			v.Page = n
+			v.Page = min(n, maxPage) // an offset past any table, that cannot overflow
 		}
 		q.Offset = (v.Page - 1) * pageSize
 		rows, total, err := k.list(ctx, p, q)
@@ -144,7 +147,7 @@ func (p *Panel) listHandler(k *kind) staffHandler {
 		}
 		v.Rows, v.Total = rows, total
 		v.Pages = max(1, (total+pageSize-1)/pageSize)
-		if v.Page > v.Pages && total > 0 {
+		if v.Page > v.Pages {
 			// Past the end (rows were deleted): show the last page.
 			v.Page = v.Pages
 			q.Offset = (v.Page - 1) * pageSize

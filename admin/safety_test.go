@@ -1,10 +1,13 @@
 package admin_test
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/flowtrack/flowtrack"
 )
 
 func TestCSRFOnEveryChange(t *testing.T) {
@@ -135,9 +138,30 @@ func TestSuperuserOnlyRules(t *testing.T) {
 		if got, _ := e.store.UserGet(t.Context(), boss.ID); got.Email != boss.Email || got.PasswordHash != boss.PasswordHash {
 			t.Fatal("staff changed a superuser")
 		}
+		// A superuser keeps their own superuser status, so one always remains.
+		bossPanel := e.browser()
+		bossPanel.login("boss", passwordOf("boss")).expect(t, http.StatusSeeOther, "/admin/")
+		res := bossPanel.post("/admin/users/"+id(boss.ID)+"/", url.Values{"email": {boss.Email}, "is_active": {"on"}, "is_staff": {"on"}})
+		res.expect(t, http.StatusUnprocessableEntity, "")
+		if got := res.formErrors(); len(got) != 1 || got[0] != "You cannot take away your own superuser status: ask another superuser." {
+			t.Fatalf("errors %q", got)
+		}
+		// The rule holds on the stored user: a user promoted since the
+		// form was read is not a staff member's to change.
+		if err := e.store.UserUpdate(t.Context(), &flowtrack.User{ID: plain.ID, Email: "p2@example.com", IsActive: true, IsStaff: true}); err != nil {
+			t.Fatal(err)
+		}
+		stale := *plain
+		stale.Email, stale.IsStaff = "stale@example.com", false
+		if err := e.store.AdminUserUpdate(t.Context(), me, &stale); !errors.Is(err, flowtrack.ErrManageStaff) {
+			t.Fatalf("a stale edit of a new staff member: %v", err)
+		}
+		if err := e.store.AdminDelete(t.Context(), me, flowtrack.KindUser, plain.ID); !errors.Is(err, flowtrack.ErrManageStaff) {
+			t.Fatalf("a stale delete of a new staff member: %v", err)
+		}
 		// Nobody deletes or locks out their own account.
 		staff.post("/admin/users/"+id(me.ID)+"/delete/", nil).expect(t, http.StatusForbidden, "")
-		res := staff.post("/admin/users/"+id(me.ID)+"/", url.Values{"email": {me.Email}})
+		res = staff.post("/admin/users/"+id(me.ID)+"/", url.Values{"email": {me.Email}})
 		res.expect(t, http.StatusUnprocessableEntity, "")
 		if got := res.formErrors(); len(got) != 1 || got[0] != "You cannot take away your own access to the panel." {
 			t.Fatalf("errors %q", got)

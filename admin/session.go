@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -151,7 +152,13 @@ func (p *Panel) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
 
 // renderLogin shows the login form with a fresh CSRF token in its cookie.
 func (p *Panel) renderLogin(w http.ResponseWriter, r *http.Request, status int, v *loginView) error {
-	v.CSRF = newToken()
+	// The token of an earlier login page is kept, so that two open login
+	// pages both work.
+	if c, err := r.Cookie(loginCookie); err == nil && len(c.Value) == len(newToken()) {
+		v.CSRF = c.Value
+	} else {
+		v.CSRF = newToken()
+	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: v.CSRF, Path: "/admin/login/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: p.tlsOnly(r), MaxAge: 3600})
 	return p.render(w, r, nil, status, "login", "Log in", v)
@@ -210,10 +217,12 @@ func (p *Panel) handleLogin(w http.ResponseWriter, r *http.Request) error {
 // tlsOnly tells whether cookies must travel over TLS only.
 func (p *Panel) tlsOnly(r *http.Request) bool { return p.cfg.SecureCookies || r.TLS != nil }
 
-// safeNext keeps a redirect after login inside the panel.
+// safeNext keeps a redirect after login inside the panel: the path is
+// checked as the redirect will clean it, so "/admin/../api/" is refused.
 func safeNext(next string) string {
+	p, _, _ := strings.Cut(next, "?")
 	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "/admin/login/") ||
-		strings.ContainsAny(next, "\\\r\n") {
+		strings.ContainsAny(next, "\\\r\n") || !strings.HasPrefix(path.Clean(p)+"/", "/admin/") {
 		return "/admin/"
 	}
 	return next

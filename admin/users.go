@@ -11,16 +11,15 @@ import (
 const (
 	msgPasswordMismatch = "The two password fields didn’t match."
 	msgOwnAccess        = "You cannot take away your own access to the panel."
+	msgOwnSuperuser     = "You cannot take away your own superuser status: ask another superuser."
 )
 
-// manageRefusal says why actor may not change target, if so: only
-// superusers manage staff accounts, so staff cannot raise themselves
-// through another staff account.
+// manageRefusal says why actor may not change target, if so.
 func manageRefusal(actor, target *flowtrack.User) string {
-	if actor.IsSuperuser || actor.ID == target.ID || !target.IsStaff && !target.IsSuperuser {
+	if actor.MayManage(target) {
 		return ""
 	}
-	return "Only superusers can change staff accounts."
+	return flowtrack.ErrManageStaff.Error()
 }
 
 func (p *Panel) handleUserList(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -165,6 +164,10 @@ func (p *Panel) handleUserEdit(w http.ResponseWriter, r *http.Request, s *sessio
 		u.IsActive, u.IsStaff, u.IsSuperuser = checked(values, "is_active"), checked(values, "is_staff"), checked(values, "is_superuser")
 		if id == s.user.ID && (!u.IsActive || !u.IsStaff) {
 			pr.Add(flowtrack.NonFieldErrors, msgOwnAccess)
+		}
+		if id == s.user.ID && s.user.IsSuperuser && !u.IsSuperuser {
+			// So that the last superuser cannot leave none.
+			pr.Add(flowtrack.NonFieldErrors, msgOwnSuperuser)
 		}
 		if problems = pr.Err(); problems == nil {
 			if err := p.store.AdminUserUpdate(ctx, s.user, &u); err != nil {

@@ -118,6 +118,7 @@ func (db *DB) AdminProjectSave(ctx context.Context, actor *flowtrack.User, id, o
 	err := db.logged(ctx, actor, func(tx conn) (*flowtrack.LogEntry, error) {
 		e := &flowtrack.LogEntry{Action: flowtrack.ActionChange, Kind: flowtrack.KindProject, ObjectID: id}
 		var before []string
+		var along []flowtrack.FieldChange // what a new owner takes along
 		if id == 0 {
 			if _, err := db.username(ctx, tx, "owner", owner); err != nil {
 				return nil, err
@@ -137,6 +138,11 @@ func (db *DB) AdminProjectSave(ctx context.Context, actor *flowtrack.User, id, o
 			}
 			before = projectFields(cur)
 			if owner != 0 && owner != cur.OwnerID {
+				im, err := db.impact(ctx, tx, flowtrack.KindProject, id, 0)
+				if err != nil {
+					return nil, err
+				}
+				along = impactChanges(im)
 				if _, err := db.username(ctx, tx, "owner", owner); err != nil {
 					return nil, err
 				}
@@ -153,7 +159,7 @@ func (db *DB) AdminProjectSave(ctx context.Context, actor *flowtrack.User, id, o
 		if err != nil {
 			return nil, err
 		}
-		out, e.Object, e.Changes = &after.Project, after.Name, flowtrack.Changes(before, projectFields(after))
+		out, e.Object, e.Changes = &after.Project, after.Name, append(flowtrack.Changes(before, projectFields(after)), along...)
 		return e, nil
 	})
 	return out, err
@@ -165,6 +171,7 @@ func (db *DB) AdminWorkflowSave(ctx context.Context, actor *flowtrack.User, id i
 	err := db.logged(ctx, actor, func(tx conn) (*flowtrack.LogEntry, error) {
 		e := &flowtrack.LogEntry{Action: flowtrack.ActionChange, Kind: flowtrack.KindWorkflow, ObjectID: id}
 		var before []string
+		var along []flowtrack.FieldChange // what a new owner takes along
 		var owner int64
 		if in.ProjectID.Set {
 			// The project is kept from changing owner until commit.
@@ -192,6 +199,13 @@ func (db *DB) AdminWorkflowSave(ctx context.Context, actor *flowtrack.User, id i
 			}
 			before = workflowFields(cur)
 			if in.ProjectID.Set && in.ProjectID.Value != cur.ProjectID {
+				if owner != cur.OwnerID {
+					im, err := db.impact(ctx, tx, flowtrack.KindWorkflow, id, 0)
+					if err != nil {
+						return nil, err
+					}
+					along = impactChanges(im)
+				}
 				// Its tasks follow through ON UPDATE CASCADE.
 				if _, err := tx.ExecContext(ctx, `UPDATE workflows SET project_id = $1, owner_id = $2 WHERE id = $3`,
 					in.ProjectID.Value, owner, id); err != nil {
@@ -207,7 +221,7 @@ func (db *DB) AdminWorkflowSave(ctx context.Context, actor *flowtrack.User, id i
 		if err != nil {
 			return nil, err
 		}
-		out, e.Object, e.Changes = &after.Workflow, after.Name, flowtrack.Changes(before, workflowFields(after))
+		out, e.Object, e.Changes = &after.Workflow, after.Name, append(flowtrack.Changes(before, workflowFields(after)), along...)
 		return e, nil
 	})
 	return out, err
@@ -277,12 +291,28 @@ func (db *DB) AdminUserCreate(ctx context.Context, actor, u *flowtrack.User) err
 	})
 }
 
+// managedUser locks and returns a user whom actor may manage, decided on
+// the stored row so that a concurrent promotion is not missed.
+func (db *DB) managedUser(ctx context.Context, tx conn, actor *flowtrack.User, id int64) (*flowtrack.User, error) {
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+db.engine.LockRow, id))
+	if err != nil {
+		return nil, err
+	}
+	if !actor.MayManage(u) {
+		return nil, flowtrack.ErrManageStaff
+	}
+	return u, nil
+}
+
 // AdminUserUpdate stores a user's email and flags.
 func (db *DB) AdminUserUpdate(ctx context.Context, actor, u *flowtrack.User) error {
 	return db.logged(ctx, actor, func(tx conn) (*flowtrack.LogEntry, error) {
-		cur, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+db.engine.LockRow, u.ID))
+		cur, err := db.managedUser(ctx, tx, actor, u.ID)
 		if err != nil {
 			return nil, err
+		}
+		if !actor.IsSuperuser {
+			u.IsStaff, u.IsSuperuser = cur.IsStaff, cur.IsSuperuser
 		}
 		if err := updateUser(ctx, tx, u); err != nil {
 			return nil, err
@@ -298,14 +328,14 @@ func (db *DB) AdminUserUpdate(ctx context.Context, actor, u *flowtrack.User) err
 // refresh tokens and panel sessions.
 func (db *DB) AdminUserSetPassword(ctx context.Context, actor *flowtrack.User, id int64, hash string) error {
 	return db.logged(ctx, actor, func(tx conn) (*flowtrack.LogEntry, error) {
-		name, err := db.username(ctx, tx, "user", id)
+		u, err := db.managedUser(ctx, tx, actor, id)
 		if err != nil {
-			return nil, flowtrack.NotFound("User")
+			return nil, err
 		}
 		if err := setPassword(ctx, tx, id, hash, flowtrack.Now()); err != nil {
 			return nil, err
 		}
-		return &flowtrack.LogEntry{Action: flowtrack.ActionChange, Kind: flowtrack.KindUser, ObjectID: id, Object: name,
+		return &flowtrack.LogEntry{Action: flowtrack.ActionChange, Kind: flowtrack.KindUser, ObjectID: id, Object: u.Username,
 			Changes: []flowtrack.FieldChange{{Field: "password", To: "changed"}}}, nil
 	})
 }
@@ -326,14 +356,27 @@ func (db *DB) AdminDelete(ctx context.Context, actor *flowtrack.User, kind strin
 		return fmt.Errorf("admin delete: unknown kind %q", kind)
 	}
 	return db.logged(ctx, actor, func(tx conn) (*flowtrack.LogEntry, error) {
+		if err := db.lockRow(ctx, tx, d.table, d.resource, id); err != nil {
+			return nil, err
+		}
+		if kind == flowtrack.KindUser {
+			if _, err := db.managedUser(ctx, tx, actor, id); err != nil {
+				return nil, err
+			}
+		}
+		im, err := db.impact(ctx, tx, kind, id, 0)
+		if err != nil {
+			return nil, err
+		}
 		var name string
-		err := tx.QueryRowContext(ctx, `DELETE FROM `+d.table+` WHERE id = $1 RETURNING `+d.name, id).Scan(&name)
+		err = tx.QueryRowContext(ctx, `DELETE FROM `+d.table+` WHERE id = $1 RETURNING `+d.name, id).Scan(&name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, flowtrack.NotFound(d.resource)
 		} else if err != nil {
 			return nil, err
 		}
-		return &flowtrack.LogEntry{Action: flowtrack.ActionDelete, Kind: kind, ObjectID: id, Object: name}, nil
+		return &flowtrack.LogEntry{Action: flowtrack.ActionDelete, Kind: kind, ObjectID: id, Object: name,
+			Changes: impactChanges(im)}, nil
 	})
 }
 
@@ -390,3 +433,18 @@ type extraScan struct {
 }
 
 func (e extraScan) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
+
+// impactChanges records in the log what went along with a delete or a
+// move to another owner, whose own entries are not written.
+func impactChanges(im *flowtrack.Impact) []flowtrack.FieldChange {
+	var out []flowtrack.FieldChange
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{{"projects", im.Projects}, {"workflows", im.Workflows}, {"tasks", im.Tasks}} {
+		if c.n > 0 {
+			out = append(out, flowtrack.FieldChange{Field: c.name, To: strconv.FormatInt(c.n, 10), Along: true})
+		}
+	}
+	return out
+}

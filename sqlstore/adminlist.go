@@ -331,12 +331,16 @@ var impactParents = map[string]string{
 
 // AdminImpact counts and names what deleting an object takes with it.
 func (db *DB) AdminImpact(ctx context.Context, kind string, id int64) (*flowtrack.Impact, error) {
+	return db.impact(ctx, db.reader(), kind, id, flowtrack.ImpactNames)
+}
+
+// impact counts what an object holds and names up to names of them.
+func (db *DB) impact(ctx context.Context, r queryer, kind string, id int64, names int) (*flowtrack.Impact, error) {
 	im := &flowtrack.Impact{}
 	col, ok := impactParents[kind]
 	if !ok {
 		return im, nil
 	}
-	r := db.reader()
 	parts := []struct {
 		table, name, label string
 		n                  *int64
@@ -352,7 +356,7 @@ func (db *DB) AdminImpact(ctx context.Context, kind string, id int64) (*flowtrac
 		if err := r.QueryRowContext(ctx, `SELECT count(*) FROM `+p.table+` WHERE `+col+` = $1`, id).Scan(p.n); err != nil {
 			return nil, err
 		}
-		left := flowtrack.ImpactNames - len(im.Names)
+		left := names - len(im.Names)
 		if left <= 0 || *p.n == 0 {
 			continue
 		}

@@ -209,3 +209,20 @@ func TestServeDefaultsAndShutdown(t *testing.T) {
 	}
 	t.Logf("%d tasks acknowledged before shutdown, %d stored", len(acked), stored)
 }
+
+// TestServeMountsThePanel checks that serve answers the panel beside the
+// API, through the same request ids and access log.
+func TestServeMountsThePanel(t *testing.T) {
+	base, stop := startServer(t, map[string]string{
+		"FLOWTRACK_ADDR": "127.0.0.1:0", "FLOWTRACK_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "f.db")})
+	defer stop()
+	res, err := http.Get(base + "/admin/login/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") == "" ||
+		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /admin/login/: %d %v", res.StatusCode, res.Header)
+	}
+}

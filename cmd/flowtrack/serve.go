@@ -45,11 +45,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	apiCfg.CursorKey = deriveKey(key, "flowtrack list cursors")
 	// One hasher, so the bound on concurrent hashing covers both logins.
 	hasher := password.NewHasher(password.OWASP, runtime.NumCPU())
-	handler := http.NewServeMux()
 	adminCfg := admin.DefaultConfig
 	adminCfg.SecureCookies = cfg.secureCookies
-	handler.Handle("/admin/", admin.New(db, hasher, log, adminCfg))
-	handler.Handle("/", api.NewServer(db, token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL), hasher, log, apiCfg))
+	apiServer := api.NewServer(db, token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL), hasher, log, apiCfg)
+	handler := http.NewServeMux()
+	handler.Handle("/admin/", apiServer.Logged(admin.New(db, hasher, log, adminCfg)))
+	handler.Handle("/", apiServer)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
