@@ -1,6 +1,7 @@
 # FlowTrack's commands. `make run` serves on SQLite with no set-up;
 # `make test` checks formatting and vet, runs every test (on PostgreSQL
-# too when a server is reachable) and fuzzes the decoders briefly.
+# too when a server is reachable), fuzzes the decoders briefly and runs
+# the admin panel's browser tests in Debian's Chromium.
 
 GO ?= go
 # The PostgreSQL server that tests create their throwaway databases on.
@@ -9,7 +10,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 # with "context deadline exceeded".
 FUZZTIME ?= 5000x
 
-.PHONY: run build test lint fuzz gobench bench clean
+.PHONY: run build test lint fuzz gobench bench e2e clean
 
 run:
 	$(GO) run ./cmd/flowtrack
@@ -30,6 +31,13 @@ test: lint
 	$(GO) test -count=1 ./...
 	$(MAKE) fuzz
 	$(MAKE) gobench BENCHTIME=100x
+	$(MAKE) e2e
+
+# The admin panel's browser tests: Debian's chromium (installed with apt
+# when missing) driven by playwright-core, against a real flowtrack serve.
+# Screenshots of each page are left in e2e/screenshots/.
+e2e:
+	e2e/run.sh
 
 # The load benchmark: FlowTrack against a bare handler, with wrk. BENCH_DB
 # is "sqlite" or a PostgreSQL server URL; BENCH_ARGS adds flowbench flags.

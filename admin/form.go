@@ -279,7 +279,7 @@ var taskForm = &form{
 		{name: "description", label: "Description", typ: "textarea"},
 		{name: "status", label: "Status", typ: "select", required: true, options: choices(flowtrack.TaskStatuses...)},
 		{name: "priority", label: "Priority", typ: "select", required: true, options: choices(flowtrack.TaskPriorities...)},
-		{name: "due_date", label: "Due date", typ: "date", help: "YYYY-MM-DD; empty for none."},
+		{name: "due_date", label: "Due date", typ: "date", help: "Leave empty for no due date."},
 	},
 	defaults: map[string]string{"status": flowtrack.TaskStatuses[0], "priority": flowtrack.TaskDefaultPriority},
 	load: func(ctx context.Context, p *Panel, id int64) (map[string]string, string, error) {
