@@ -222,14 +222,18 @@ func (res *resource[T, In]) handleUpdate(full bool) handlerFunc {
 			in, inputErr = res.input(r, o, full)
 		}
 		ifMatch := res.precondition(r)
-		obj, err := res.update(r.data, r.Context(), id, in, func(cur *T) error {
+		check := func(cur *T) error {
 			if ifMatch != nil {
 				if err := ifMatch(cur); err != nil {
 					return err
 				}
 			}
 			return inputErr
-		})
+		}
+		if ifMatch == nil && inputErr == nil {
+			check = nil // nothing to look at first: the store may change it at once
+		}
+		obj, err := res.update(r.data, r.Context(), id, in, check)
 		if err != nil {
 			return err
 		}
