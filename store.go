@@ -59,15 +59,9 @@ type Accounts interface {
 	// LoginFailures counts the failures recorded for a key since a time and
 	// returns the oldest of them.
 	LoginFailures(ctx context.Context, key string, since time.Time) (count int, oldest time.Time, err error)
-	// LoginFailureAdd records a failed login under each key, returns the
-	// ids of the records in the order of keys, and forgets failures older
-	// than before.
-	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) ([]int64, error)
-	// LoginFailureRank counts key's failures since a time up to and
-	// including the record id: the place of that attempt in the window.
-	LoginFailureRank(ctx context.Context, key string, id int64, since time.Time) (int, error)
-	// LoginFailureDelete forgets records, of an attempt that succeeded.
-	LoginFailureDelete(ctx context.Context, ids []int64) error
+	// LoginFailureAdd records a failed login under each key and forgets
+	// failures older than before.
+	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error
 }
 
 // RefreshToken is the server's record of an issued refresh token.

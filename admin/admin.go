@@ -39,7 +39,7 @@ type Config struct {
 
 // DefaultConfig matches the API's login throttling.
 var DefaultConfig = Config{
-	Login:      throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute},
+	Login:      throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute, Attempts: throttle.NewAttempts()},
 	SessionTTL: 12 * time.Hour,
 }
 

@@ -28,7 +28,7 @@ type Config struct {
 // DefaultConfig is the configuration api.md describes.
 var DefaultConfig = Config{
 	AllowSignup: true,
-	Login:       throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute},
+	Login:       throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute, Attempts: throttle.NewAttempts()},
 }
 
 // Server is the API. Only authentication and the auth endpoints use the

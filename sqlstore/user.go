@@ -214,36 +214,14 @@ func (db *DB) LoginFailures(ctx context.Context, key string, since time.Time) (i
 }
 
 // LoginFailureAdd records a failed login under each key.
-func (db *DB) LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) ([]int64, error) {
-	ids := make([]int64, len(keys))
-	err := db.inTx(ctx, func(tx conn) error {
+func (db *DB) LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error {
+	return db.inTx(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, micros(before)); err != nil {
 			return err
 		}
-		for i, k := range keys {
-			if err := tx.QueryRowContext(ctx,
-				`INSERT INTO login_failures (scope, failed_at) VALUES ($1, $2) RETURNING id`, k, micros(at)).Scan(&ids[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return ids, err
-}
-
-// LoginFailureRank counts a key's failures since a time up to a record.
-func (db *DB) LoginFailureRank(ctx context.Context, key string, id int64, since time.Time) (int, error) {
-	var n int
-	err := db.reader().QueryRowContext(ctx,
-		`SELECT count(*) FROM login_failures WHERE scope = $1 AND failed_at > $2 AND id <= $3`, key, micros(since), id).Scan(&n)
-	return n, err
-}
-
-// LoginFailureDelete forgets failure records.
-func (db *DB) LoginFailureDelete(ctx context.Context, ids []int64) error {
-	return db.inTx(ctx, func(tx conn) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1`, id); err != nil {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO login_failures (scope, failed_at) VALUES ($1, $2)`, k, micros(at)); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/flowtrack/flowtrack"
@@ -20,14 +21,16 @@ import (
 type Policy struct {
 	PerUser, PerAddr int
 	Window           time.Duration
+	// Attempts runs one attempt at a time per key; a process's API and
+	// panel share one. Nil runs attempts at once, which lets attempts
+	// sent together all pass the counters before any failure is recorded.
+	Attempts *Attempts
 }
 
 // Store keeps the failure counters.
 type Store interface {
 	LoginFailures(ctx context.Context, key string, since time.Time) (count int, oldest time.Time, err error)
-	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) ([]int64, error)
-	LoginFailureRank(ctx context.Context, key string, id int64, since time.Time) (int, error)
-	LoginFailureDelete(ctx context.Context, ids []int64) error
+	LoginFailureAdd(ctx context.Context, keys []string, at, before time.Time) error
 }
 
 // Accounts are the counters and the users a login is checked against.
@@ -52,23 +55,20 @@ func ClientAddr(r *http.Request) string {
 	return host
 }
 
-func (p Policy) limit(i int) int {
-	if i == 0 {
-		return p.PerUser
-	}
-	return p.PerAddr
-}
-
 // Wait returns the seconds until the oldest failure of a key that reached
 // its limit leaves the window, or 0 when an attempt may be made now.
 func (p Policy) Wait(ctx context.Context, st Store, keys []string, now time.Time) (int, error) {
 	wait := 0
 	for i, key := range keys {
+		limit := p.PerUser
+		if i > 0 {
+			limit = p.PerAddr
+		}
 		count, oldest, err := st.LoginFailures(ctx, key, now.Add(-p.Window))
 		if err != nil {
 			return 0, err
 		}
-		if count >= p.limit(i) {
+		if count >= limit {
 			left := int(math.Ceil(oldest.Add(p.Window).Sub(now).Seconds()))
 			wait = max(wait, left, 1)
 		}
@@ -79,58 +79,77 @@ func (p Policy) Wait(ctx context.Context, st Store, keys []string, now time.Time
 // Login checks a username and password from r. It returns the active user
 // they belong to; or nil and the seconds to wait while a counter is at its
 // limit; or nil and 0 for wrong credentials, which count as a failure.
-//
-// Attempts sent at once would all pass a check made before the password
-// is: so every attempt is first recorded as a failure, and its place among
-// the key's failures, read once its password is checked, decides whether
-// it may tell the result. Only the first ones within the limits learn
-// whether their password was right; a right one forgets its record.
 func (p Policy) Login(ctx context.Context, st Accounts, hasher *password.Hasher, r *http.Request, username, pw string) (*flowtrack.User, int, error) {
 	keys := Keys(username, r)
-	now := time.Now()
-	if wait, err := p.Wait(ctx, st, keys, now); err != nil || wait > 0 {
+	if p.Attempts != nil {
+		defer p.Attempts.take(keys)()
+	}
+	if wait, err := p.Wait(ctx, st, keys, time.Now()); err != nil || wait > 0 {
 		return nil, wait, err
 	}
-	ids, err := st.LoginFailureAdd(ctx, keys, now, now.Add(-p.Window))
-	if err != nil {
-		return nil, 0, err
-	}
-	user, err := check(ctx, st, hasher, username, pw)
-	if err != nil {
-		return nil, 0, err
-	}
-	for i, key := range keys {
-		rank, err := st.LoginFailureRank(ctx, key, ids[i], now.Add(-p.Window))
-		if err != nil {
-			return nil, 0, err
-		}
-		if rank > p.limit(i) {
-			wait, err := p.Wait(ctx, st, keys, time.Now())
-			return nil, max(wait, 1), errors.Join(err, st.LoginFailureDelete(ctx, ids))
-		}
-	}
-	if user == nil {
-		return nil, 0, nil
-	}
-	return user, 0, st.LoginFailureDelete(ctx, ids)
-}
-
-// check returns the active user a username and password belong to, or nil.
-func check(ctx context.Context, st Accounts, hasher *password.Hasher, username, pw string) (*flowtrack.User, error) {
 	user, err := st.UserByUsername(ctx, username)
 	hash := ""
 	if err == nil {
 		hash = user.PasswordHash
 	} else if !errors.Is(err, flowtrack.ErrNotFound) {
-		return nil, err
+		return nil, 0, err
 	}
 	// An unknown user costs one hash too, so timing does not tell who exists.
 	err = hasher.Check(ctx, hash, pw)
 	if err != nil && !errors.Is(err, password.ErrMismatch) {
-		return nil, err
+		return nil, 0, err
 	}
 	if err != nil || user == nil || !user.IsActive {
-		return nil, nil
+		now := time.Now()
+		return nil, 0, st.LoginFailureAdd(ctx, keys, now, now.Add(-p.Window))
 	}
-	return user, nil
+	return user, 0, nil
+}
+
+// Attempts are the login attempts in progress in one process, by key. An
+// attempt holds its keys from the check of the counters to the record of
+// its failure, so attempts sent at once are checked one after the other
+// and none gets past a limit. Across processes the counters are shared
+// but each may run an attempt at once: n processes let at most n-1
+// attempts past a limit.
+type Attempts struct {
+	mu    sync.Mutex
+	turns map[string]*turn
+}
+
+// turn is one key's lock and how many attempts hold or wait for it.
+type turn struct {
+	sync.Mutex
+	users int
+}
+
+// NewAttempts returns an empty set of attempts.
+func NewAttempts() *Attempts { return &Attempts{turns: map[string]*turn{}} }
+
+// take waits for the turn of each key, in order (so two attempts never
+// wait for each other), and returns the function that gives them back.
+func (a *Attempts) take(keys []string) func() {
+	held := make([]*turn, len(keys))
+	for i, k := range keys {
+		a.mu.Lock()
+		t := a.turns[k]
+		if t == nil {
+			t = &turn{}
+			a.turns[k] = t
+		}
+		t.users++
+		a.mu.Unlock()
+		t.Lock()
+		held[i] = t
+	}
+	return func() {
+		for i := len(keys) - 1; i >= 0; i-- {
+			held[i].Unlock()
+			a.mu.Lock()
+			if held[i].users--; held[i].users == 0 {
+				delete(a.turns, keys[i])
+			}
+			a.mu.Unlock()
+		}
+	}
 }

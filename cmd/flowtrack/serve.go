@@ -47,6 +47,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	hasher := password.NewHasher(password.OWASP, runtime.NumCPU())
 	adminCfg := admin.DefaultConfig
 	adminCfg.SecureCookies = cfg.secureCookies
+	adminCfg.Login = apiCfg.Login // one set of attempts in progress for both logins
 	apiServer := api.NewServer(db, token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL), hasher, log, apiCfg)
 	handler := http.NewServeMux()
 	handler.Handle("/admin/", apiServer.Logged(admin.New(db, hasher, log, adminCfg)))
