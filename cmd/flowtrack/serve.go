@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/flowtrack/flowtrack/admin"
@@ -44,7 +45,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	apiCfg.AllowSignup = cfg.allowSignup
 	apiCfg.CursorKey = deriveKey(key, "flowtrack list cursors")
 	// One hasher, so the bound on concurrent hashing covers both logins.
-	hasher := password.NewHasher(password.OWASP, runtime.NumCPU())
+	hashes := runtime.NumCPU()
+	hasher := password.NewHasher(password.OWASP, hashes)
+	if getenv("GOMEMLIMIT") == "" {
+		// Each hash leaves its 19 MiB behind as garbage; a soft limit sized
+		// to the hashes that may run at once makes the collector return it
+		// before a flood of logins piles it up.
+		debug.SetMemoryLimit(int64(hashes)*2*int64(password.OWASP.Memory)<<10 + 40<<20)
+	}
 	adminCfg := admin.DefaultConfig
 	adminCfg.SecureCookies = cfg.secureCookies
 	adminCfg.Login = apiCfg.Login // one set of attempts in progress for both logins
