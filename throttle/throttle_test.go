@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowtrack/flowtrack"
 	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/sqlstore"
 	"github.com/flowtrack/flowtrack/storetest"
 	"github.com/flowtrack/flowtrack/throttle"
 )
@@ -16,16 +17,26 @@ import (
 // A hash slow enough that attempts overlap, as real ones do.
 var params = password.Params{Memory: 1024, Time: 1, Threads: 1}
 
+// setup opens a store holding one user whose password is "right-password-1".
+func setup(t *testing.T, engine, username string) (*sqlstore.DB, *password.Hasher, *flowtrack.User) {
+	t.Helper()
+	db := storetest.Open(t, engine)
+	hasher := password.NewHasher(params, 4)
+	hash, err := hasher.Hash(context.Background(), "right-password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &flowtrack.User{Username: username, Email: username + "@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
+	if err := db.UserCreate(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return db, hasher, u
+}
+
 func TestParallelAttemptsStayWithinTheLimit(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
-		db := storetest.Open(t, engine)
+		db, hasher, _ := setup(t, engine, "alice")
 		ctx := context.Background()
-		hasher := password.NewHasher(params, 4)
-		hash, _ := hasher.Hash(ctx, "right-password-1")
-		u := &flowtrack.User{Username: "alice", Email: "a@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
-		if err := db.UserCreate(ctx, u); err != nil {
-			t.Fatal(err)
-		}
 		policy := throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute, Attempts: throttle.NewAttempts()}
 		attempt := func(pw string) (*flowtrack.User, int, error) {
 			r := httptest.NewRequest("POST", "/api/auth/login/", nil)
@@ -66,14 +77,8 @@ func TestParallelAttemptsStayWithinTheLimit(t *testing.T) {
 
 func TestRightPasswordsAtOnce(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
-		db := storetest.Open(t, engine)
+		db, hasher, u := setup(t, engine, "bob")
 		ctx := context.Background()
-		hasher := password.NewHasher(params, 4)
-		hash, _ := hasher.Hash(ctx, "right-password-1")
-		u := &flowtrack.User{Username: "bob", Email: "b@example.com", PasswordHash: hash, IsActive: true, DateJoined: flowtrack.Now()}
-		if err := db.UserCreate(ctx, u); err != nil {
-			t.Fatal(err)
-		}
 		policy := throttle.Policy{PerUser: 2, PerAddr: 20, Window: time.Minute, Attempts: throttle.NewAttempts()}
 		r := httptest.NewRequest("POST", "/api/auth/login/", nil)
 		// Logins that succeed, even many at once, never add up to a lockout.
