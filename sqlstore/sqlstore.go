@@ -37,6 +37,9 @@ type Engine struct {
 	Explain string
 	// Ready reports whether the schema is current.
 	Ready func(ctx context.Context) error
+	// Maintain, when set, runs in the background while the store is open,
+	// until ctx ends.
+	Maintain func(ctx context.Context)
 }
 
 // DB is a FlowTrack store over database/sql. Reads and writes may use
@@ -46,6 +49,8 @@ type DB struct {
 	read, write *pool
 	engine      Engine
 	statements  atomic.Int64
+	stop        context.CancelFunc // ends Maintain
+	maintained  chan struct{}      // closed when Maintain returned
 }
 
 // New returns a store reading from read and writing to write (which may
@@ -56,6 +61,14 @@ func New(read, write *sql.DB, engine Engine) *DB {
 	db.write = db.read
 	if write != read {
 		db.write = newPool(write, engine.CacheStatements, &db.statements)
+	}
+	if engine.Maintain != nil {
+		ctx, stop := context.WithCancel(context.Background())
+		db.stop, db.maintained = stop, make(chan struct{})
+		go func() {
+			defer close(db.maintained)
+			engine.Maintain(ctx)
+		}()
 	}
 	return db
 }
@@ -68,6 +81,10 @@ var _ flowtrack.Store = (*DB)(nil)
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		db.stop()
+		<-db.maintained
+	}
 	err := db.write.close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.close())
