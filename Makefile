@@ -35,9 +35,11 @@ test: lint
 
 # The admin panel's browser tests: Debian's chromium (installed with apt
 # when missing) driven by playwright-core, against a real flowtrack serve.
-# Screenshots of each page are left in e2e/screenshots/.
+# Screenshots of each page are left in e2e/screenshots/. With
+# FLOWTRACK_TEST_POSTGRES set they run again on PostgreSQL.
 e2e:
 	e2e/run.sh
+	@if [ -n "$$FLOWTRACK_TEST_POSTGRES" ]; then FLOWTRACK_E2E_POSTGRES="$$FLOWTRACK_TEST_POSTGRES" e2e/run.sh; fi
 
 # The load benchmark: FlowTrack against a bare handler, with wrk. BENCH_DB
 # is "sqlite" or a PostgreSQL server URL; BENCH_ARGS adds flowbench flags.

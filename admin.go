@@ -101,6 +101,8 @@ type AdminQuery struct {
 	Offset  int
 	Limit   int
 	Today   Date
+	// NoCount skips the total, for a select's choices: the lists return 0.
+	NoCount bool
 }
 
 // AdminCounts are the totals the dashboard shows.

@@ -247,42 +247,45 @@ func TestLoginThrottleSharedWithAPI(t *testing.T) {
 }
 
 func TestSecureCookiesBehindATLSProxy(t *testing.T) {
-	e := setup(t, "sqlite", func(c *admin.Config) { c.SecureCookies = true })
-	e.user("boss", "superuser")
-	b := e.browser()
-	form := b.get("/admin/login/")
-	token := csrfField.FindStringSubmatch(form.Body)[1]
-	for _, c := range (&http.Response{Header: form.Header}).Cookies() {
-		if !c.Secure {
-			t.Fatalf("login cookie %+v is not Secure", c)
+	engines(t, func(t *testing.T, e *env) {
+		e.user("boss", "superuser")
+		b := e.browser()
+		form := b.get("/admin/login/")
+		token := csrfField.FindStringSubmatch(form.Body)[1]
+		for _, c := range (&http.Response{Header: form.Header}).Cookies() {
+			if !c.Secure {
+				t.Fatalf("login cookie %+v is not Secure", c)
+			}
 		}
-	}
-	// The jar keeps Secure cookies from plain HTTP, so the form is sent by hand.
-	res := b.do("POST", "/admin/login/", strings.NewReader(url.Values{"csrf_token": {token}, "username": {"boss"},
-		"password": {passwordOf("boss")}}.Encode()), "Content-Type", "application/x-www-form-urlencoded",
-		"Cookie", "flowtrack_admin_login="+token)
-	res.expect(t, http.StatusSeeOther, "/admin/")
-	if c := sessionCookie(t, res); c == nil || !c.Secure || !c.HttpOnly {
-		t.Fatalf("session cookie %+v", c)
-	}
+		// The jar keeps Secure cookies from plain HTTP, so the form is sent by hand.
+		res := b.do("POST", "/admin/login/", strings.NewReader(url.Values{"csrf_token": {token}, "username": {"boss"},
+			"password": {passwordOf("boss")}}.Encode()), "Content-Type", "application/x-www-form-urlencoded",
+			"Cookie", "flowtrack_admin_login="+token)
+		res.expect(t, http.StatusSeeOther, "/admin/")
+		if c := sessionCookie(t, res); c == nil || !c.Secure || !c.HttpOnly {
+			t.Fatalf("session cookie %+v", c)
+		}
+	}, func(c *admin.Config) { c.SecureCookies = true })
 }
 
 func TestTwoLoginPages(t *testing.T) {
-	e := setup(t, "sqlite")
-	e.user("boss", "superuser")
-	b := e.browser()
-	first := csrfField.FindStringSubmatch(b.get("/admin/login/").Body)[1]
-	b.get("/admin/login/") // a second tab
-	b.post("/admin/login/", url.Values{"csrf_token": {first}, "username": {"boss"}, "password": {passwordOf("boss")}}).
-		expect(t, http.StatusSeeOther, "/admin/")
+	engines(t, func(t *testing.T, e *env) {
+		e.user("boss", "superuser")
+		b := e.browser()
+		first := csrfField.FindStringSubmatch(b.get("/admin/login/").Body)[1]
+		b.get("/admin/login/") // a second tab
+		b.post("/admin/login/", url.Values{"csrf_token": {first}, "username": {"boss"}, "password": {passwordOf("boss")}}).
+			expect(t, http.StatusSeeOther, "/admin/")
+	})
 }
 
 func TestStaticFilesOnly(t *testing.T) {
-	e := setup(t, "sqlite")
-	b := e.browser()
-	b.get("/admin/static/admin.css").expect(t, http.StatusOK, "")
-	// No listing of the folder; anonymous, so it asks to log in like any page.
-	if res := b.get("/admin/static/"); res.Status == http.StatusOK {
-		t.Fatalf("the static folder is listed: %s", res.Body)
-	}
+	engines(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		b.get("/admin/static/admin.css").expect(t, http.StatusOK, "")
+		// No listing of the folder; anonymous, so it asks to log in like any page.
+		if res := b.get("/admin/static/"); res.Status == http.StatusOK {
+			t.Fatalf("the static folder is listed: %s", res.Body)
+		}
+	})
 }

@@ -39,7 +39,7 @@ type Config struct {
 
 // DefaultConfig matches the API's login throttling.
 var DefaultConfig = Config{
-	Login:      throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute, Attempts: throttle.NewAttempts()},
+	Login:      throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute},
 	SessionTTL: 12 * time.Hour,
 }
 
@@ -62,6 +62,9 @@ type Panel struct {
 
 // New returns the panel, with every route of routes().
 func New(store Store, hasher *password.Hasher, log *slog.Logger, cfg Config) *Panel {
+	if cfg.Login.Attempts == nil {
+		cfg.Login.Attempts = throttle.NewAttempts()
+	}
 	p := &Panel{store: store, hasher: hasher, log: log, cfg: cfg, pages: parsePages()}
 	p.handler = p.secure(p.recoverPanics(p.routes()))
 	return p

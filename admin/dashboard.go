@@ -33,7 +33,7 @@ func (p *Panel) handleDashboard(w http.ResponseWriter, r *http.Request, s *sessi
 	for _, st := range flowtrack.TaskStatuses {
 		v.Statuses = append(v.Statuses, statusCount{st, counts.TasksByStatus[st], "/admin/tasks/?status=" + st})
 	}
-	recent, _, err := p.store.AdminLogList(ctx, flowtrack.AdminQuery{Limit: recentActions})
+	recent, _, err := p.store.AdminLogList(ctx, flowtrack.AdminQuery{Limit: recentActions, NoCount: true})
 	if err != nil {
 		return err
 	}

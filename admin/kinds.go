@@ -224,7 +224,7 @@ func orEmpty(v string) string {
 
 // staffChoices are the staff members, for the action log's filter.
 func staffChoices(ctx context.Context, p *Panel) ([]option, error) {
-	list, _, err := p.store.AdminUserList(ctx, flowtrack.AdminQuery{Order: "username", Limit: maxChoices,
+	list, _, err := p.store.AdminUserList(ctx, flowtrack.AdminQuery{Order: "username", Limit: maxChoices, NoCount: true,
 		Filters: map[string]string{"staff": "1"}})
 	if err != nil {
 		return nil, err

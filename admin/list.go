@@ -244,7 +244,7 @@ func idOf(r *http.Request, resource string) (int64, error) {
 
 // ownerChoices are the users, by username.
 func ownerChoices(ctx context.Context, p *Panel) ([]option, error) {
-	list, _, err := p.store.AdminUserList(ctx, flowtrack.AdminQuery{Order: "username", Limit: maxChoices})
+	list, _, err := p.store.AdminUserList(ctx, flowtrack.AdminQuery{Order: "username", Limit: maxChoices, NoCount: true})
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ func ownerChoices(ctx context.Context, p *Panel) ([]option, error) {
 
 // projectChoices are the projects, by name, with their owners.
 func projectChoices(ctx context.Context, p *Panel) ([]option, error) {
-	list, _, err := p.store.AdminProjectList(ctx, flowtrack.AdminQuery{Order: "name", Limit: maxChoices})
+	list, _, err := p.store.AdminProjectList(ctx, flowtrack.AdminQuery{Order: "name", Limit: maxChoices, NoCount: true})
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func projectChoices(ctx context.Context, p *Panel) ([]option, error) {
 
 // workflowChoices are the workflows, by name, with their projects and owners.
 func workflowChoices(ctx context.Context, p *Panel) ([]option, error) {
-	list, _, err := p.store.AdminWorkflowList(ctx, flowtrack.AdminQuery{Order: "name", Limit: maxChoices})
+	list, _, err := p.store.AdminWorkflowList(ctx, flowtrack.AdminQuery{Order: "name", Limit: maxChoices, NoCount: true})
 	if err != nil {
 		return nil, err
 	}

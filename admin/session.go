@@ -113,6 +113,9 @@ func hashKey(key string) string {
 }
 
 // newToken returns 32 random bytes, URL-safe.
+// tokenLen is the length of a token newToken returns.
+var tokenLen = base64.RawURLEncoding.EncodedLen(32)
+
 func newToken() string {
 	b := make([]byte, 32)
 	rand.Read(b)
@@ -154,7 +157,7 @@ func (p *Panel) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
 func (p *Panel) renderLogin(w http.ResponseWriter, r *http.Request, status int, v *loginView) error {
 	// The token of an earlier login page is kept, so that two open login
 	// pages both work.
-	if c, err := r.Cookie(loginCookie); err == nil && len(c.Value) == len(newToken()) {
+	if c, err := r.Cookie(loginCookie); err == nil && len(c.Value) == tokenLen {
 		v.CSRF = c.Value
 	} else {
 		v.CSRF = newToken()

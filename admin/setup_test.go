@@ -38,10 +38,11 @@ type env struct {
 	url    string
 }
 
-// engines runs f as a parallel subtest on every engine under test.
-func engines(t *testing.T, f func(t *testing.T, e *env)) {
+// engines runs f as a parallel subtest on every engine under test;
+// change adjusts the panel's configuration.
+func engines(t *testing.T, f func(t *testing.T, e *env), change ...func(*admin.Config)) {
 	t.Helper()
-	storetest.EachEngine(t, func(t *testing.T, engine string) { f(t, setup(t, engine)) })
+	storetest.EachEngine(t, func(t *testing.T, engine string) { f(t, setup(t, engine, change...)) })
 }
 
 // setup starts the server on a fresh store; change adjusts the panel's

@@ -28,7 +28,7 @@ type Config struct {
 // DefaultConfig is the configuration api.md describes.
 var DefaultConfig = Config{
 	AllowSignup: true,
-	Login:       throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute, Attempts: throttle.NewAttempts()},
+	Login:       throttle.Policy{PerUser: 5, PerAddr: 20, Window: time.Minute},
 }
 
 // Server is the API. Only authentication and the auth endpoints use the
@@ -47,6 +47,9 @@ func NewServer(store flowtrack.Store, tokens *token.Issuer, hasher *password.Has
 	if len(cfg.CursorKey) == 0 {
 		cfg.CursorKey = make([]byte, 32)
 		rand.Read(cfg.CursorKey)
+	}
+	if cfg.Login.Attempts == nil {
+		cfg.Login.Attempts = throttle.NewAttempts()
 	}
 	s := &Server{store: store, tokens: tokens, hasher: hasher, log: log, cfg: cfg}
 	s.handler = s.middleware(s.routes())

@@ -7,6 +7,9 @@
 #   e2e/run.sh                      run every test file
 #   e2e/run.sh e2e/admin.test.mjs   run some
 #   FLOWTRACK_E2E_PORT=8123 e2e/run.sh   serve on a given port
+#   FLOWTRACK_E2E_POSTGRES=postgres://... e2e/run.sh
+#                                   serve on a new database of that PostgreSQL
+#                                   server (dropped afterwards) instead of SQLite
 set -euo pipefail
 
 e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,6 +35,8 @@ fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/flowtrack-e2e.XXXXXX")"
 server=""
+pg_server="${FLOWTRACK_E2E_POSTGRES:-}"
+pg_db=""
 cleanup() {
 	status=$?
 	if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
@@ -41,6 +46,9 @@ cleanup() {
 	if [ "$status" -ne 0 ] && [ -s "$tmp/serve.log" ]; then
 		echo "e2e: the server's last log lines:" >&2
 		tail -n 30 "$tmp/serve.log" >&2
+	fi
+	if [ -n "$pg_db" ]; then
+		psql -q "$pg_server" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null || true
 	fi
 	rm -rf "$tmp"
 	exit "$status"
@@ -57,12 +65,24 @@ port="${FLOWTRACK_E2E_PORT:-$(node -e '
 while IFS='=' read -r name _; do
 	case "$name" in FLOWTRACK_*) unset "$name" ;; esac
 done < <(env)
-export FLOWTRACK_DATABASE_URL="sqlite:$tmp/flowtrack.db"
 export FLOWTRACK_ADDR="127.0.0.1:$port"
+shots="$e2e/screenshots"
+if [ -n "$pg_server" ]; then
+	pg_db="flowtrack_e2e_$(node -e 'console.log(require("node:crypto").randomBytes(6).toString("hex"))')"
+	psql -q "$pg_server" -c "CREATE DATABASE $pg_db" >/dev/null
+	FLOWTRACK_DATABASE_URL="$(node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.href)' "$pg_server" "$pg_db")"
+	export FLOWTRACK_DATABASE_URL
+	FLOWTRACK_SECRET_KEY="$(node -e 'console.log(require("node:crypto").randomBytes(32).toString("hex"))')"
+	export FLOWTRACK_SECRET_KEY
+	shots="$e2e/screenshots/postgres"
+else
+	export FLOWTRACK_DATABASE_URL="sqlite:$tmp/flowtrack.db"
+fi
 admin_user=admin
 admin_password='Tr0ub4dor-Staple-Lamp!'
 
 cd "$tmp"
+if [ -n "$pg_server" ]; then ./flowtrack migrate; fi
 FLOWTRACK_SUPERUSER_PASSWORD="$admin_password" ./flowtrack createsuperuser --username "$admin_user" --email admin@example.com
 ./flowtrack serve >"$tmp/serve.log" 2>&1 &
 server=$!
@@ -75,11 +95,11 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 healthy || { echo "e2e: $base/healthz did not answer" >&2; exit 1; }
-echo "e2e: flowtrack serving at $base"
+echo "e2e: flowtrack serving at $base on ${FLOWTRACK_DATABASE_URL%%\?*}"
 
 # Screenshots of this run only.
-mkdir -p "$e2e/screenshots"
-rm -f "$e2e/screenshots/"*.png
+mkdir -p "$shots"
+rm -f "$shots/"*.png
 
 if [ "$#" -gt 0 ]; then
 	files=()
@@ -90,9 +110,9 @@ fi
 cd "$e2e"
 set +e
 FLOWTRACK_E2E_BASE_URL="$base" FLOWTRACK_E2E_USERNAME="$admin_user" FLOWTRACK_E2E_PASSWORD="$admin_password" \
-	FLOWTRACK_E2E_SCREENSHOTS="$e2e/screenshots" \
+	FLOWTRACK_E2E_SCREENSHOTS="$shots" \
 	node --test --test-reporter=spec "${files[@]}"
 result=$?
 set -e
-echo "e2e: screenshots in $e2e/screenshots/ ($(find "$e2e/screenshots" -name '*.png' | wc -l) files); took $((SECONDS - started)) s"
+echo "e2e: screenshots in $shots/ ($(find "$shots" -maxdepth 1 -name '*.png' | wc -l) files); took $((SECONDS - started)) s"
 exit "$result"

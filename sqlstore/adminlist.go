@@ -246,8 +246,10 @@ func adminList[T any](ctx context.Context, db *DB, spec adminListSpec, q flowtra
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
-	if err := db.reader().QueryRowContext(ctx, "SELECT count(*) "+spec.from+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	if !q.NoCount {
+		if err := db.reader().QueryRowContext(ctx, "SELECT count(*) "+spec.from+cond, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
 	}
 	field, desc := strings.CutPrefix(q.Order, "-")
 	expr, ok := spec.orders[field]

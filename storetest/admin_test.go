@@ -90,3 +90,23 @@ func TestConcurrentReassignment(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminListWithoutCount: a select's choices need the rows only.
+func TestAdminListWithoutCount(t *testing.T) {
+	EachEngine(t, func(t *testing.T, engine string) {
+		db := Open(t, engine)
+		ctx := context.Background()
+		for _, name := range []string{"bob", "alice"} {
+			ok(t, db.UserCreate(ctx, &flowtrack.User{Username: name, Email: name + "@example.com", PasswordHash: "x",
+				IsActive: true, DateJoined: flowtrack.Now()}), "UserCreate")
+		}
+		list, total, err := db.AdminUserList(ctx, flowtrack.AdminQuery{Order: "username", Limit: 10, NoCount: true})
+		ok(t, err, "AdminUserList")
+		if total != 0 || len(list) != 2 || list[0].Username != "alice" || list[1].Username != "bob" {
+			t.Fatalf("total %d, list %+v", total, list)
+		}
+		if _, total, err = db.AdminUserList(ctx, flowtrack.AdminQuery{Limit: 1}); err != nil || total != 2 {
+			t.Fatalf("counted total %d, %v", total, err)
+		}
+	})
+}

@@ -6,6 +6,8 @@ package throttle
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"math"
 	"net"
@@ -22,8 +24,9 @@ type Policy struct {
 	PerUser, PerAddr int
 	Window           time.Duration
 	// Attempts runs one attempt at a time per key; a process's API and
-	// panel share one. Nil runs attempts at once, which lets attempts
-	// sent together all pass the counters before any failure is recorded.
+	// panel share one (api.NewServer and admin.New make their own when it
+	// is nil). Nil here runs attempts at once, which lets attempts sent
+	// together all pass the counters before any failure is recorded.
 	Attempts *Attempts
 }
 
@@ -42,8 +45,18 @@ type Accounts interface {
 // Keys are the counters a login attempt by username from r counts against:
 // the username first, then the client address.
 func Keys(username string, r *http.Request) []string {
-	return []string{"user:" + flowtrack.UsernameKey(username), "addr:" + ClientAddr(r)}
+	user := flowtrack.UsernameKey(username)
+	if len(user) > maxKeyBytes {
+		// No such user can exist; a digest keeps the stored key small.
+		sum := sha256.Sum256([]byte(user))
+		user = "#" + hex.EncodeToString(sum[:])
+	}
+	return []string{"user:" + user, "addr:" + ClientAddr(r)}
 }
+
+// maxKeyBytes is the longest username kept as it is in a counter's key:
+// 150 characters of up to 4 bytes, Django's longest username.
+const maxKeyBytes = 600
 
 // ClientAddr is the address a request came from. Forwarding headers are
 // not trusted: any client could set them to dodge throttling.

@@ -3,6 +3,7 @@ package throttle_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,4 +98,16 @@ func TestRightPasswordsAtOnce(t *testing.T) {
 			t.Fatalf("%d failures recorded after right passwords (%v)", n, err)
 		}
 	})
+}
+
+func TestLongUsernamesMakeShortKeys(t *testing.T) {
+	r := httptest.NewRequest("POST", "/api/auth/login/", nil)
+	a := throttle.Keys(strings.Repeat("a", 100_000), r)[0]
+	b := throttle.Keys(strings.Repeat("a", 99_999)+"b", r)[0]
+	if len(a) > 100 || len(b) > 100 || a == b {
+		t.Fatalf("keys %q and %q", a, b)
+	}
+	if got := throttle.Keys("Alice", r)[0]; got != "user:alice" {
+		t.Fatalf("key %q", got)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/flowtrack/flowtrack/admin"
 	"github.com/flowtrack/flowtrack/api"
 	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/throttle"
 	"github.com/flowtrack/flowtrack/token"
 )
 
@@ -55,7 +56,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	adminCfg := admin.DefaultConfig
 	adminCfg.SecureCookies = cfg.secureCookies
-	adminCfg.Login = apiCfg.Login // one set of attempts in progress for both logins
+	// One set of attempts in progress, so the API's and the panel's logins take turns together.
+	apiCfg.Login.Attempts = throttle.NewAttempts()
+	adminCfg.Login = apiCfg.Login
 	apiServer := api.NewServer(db, token.NewIssuer(key, cfg.accessTTL, cfg.refreshTTL), hasher, log, apiCfg)
 	handler := http.NewServeMux()
 	handler.Handle("/admin/", apiServer.Logged(admin.New(db, hasher, log, adminCfg)))
