@@ -10,6 +10,14 @@ import (
 // not exist or belongs to another user: the two cases are one.
 var ErrNotFound = errors.New("not found")
 
+// ErrUserNotFound and ErrUserInactive are what a caller's Scope returns
+// once the account it was opened for is deleted or deactivated: the
+// caller's token stops working at once.
+var (
+	ErrUserNotFound = errors.New("user not found")
+	ErrUserInactive = errors.New("user is inactive")
+)
+
 // NotFoundError names the kind of object that was not found, for the
 // DRF-style message "No Task matches the given query.".
 type NotFoundError struct {

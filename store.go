@@ -16,6 +16,12 @@ type Store interface {
 	// ForUser returns the data of one user. Every query it runs carries
 	// the owner condition; another user's object is ErrNotFound.
 	ForUser(userID int64) Scope
+	// ForCaller returns the data of the user making a request. Unlike
+	// ForUser's, its methods also require the account to exist and be
+	// active, and return ErrUserNotFound or ErrUserInactive otherwise; they
+	// check it in the statement that reads or writes the data where they
+	// can, so a request costs no extra statement for it.
+	ForCaller(userID int64) Scope
 	// Ready returns nil when the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error
@@ -85,6 +91,11 @@ var (
 // belongs to another user, and a *ValidationError for a reference (project,
 // workflow) that is.
 type Scope interface {
+	// Verify returns nil once the account is known to be usable: at once
+	// for ForUser's scopes or once one of the scope's statements has shown
+	// it; otherwise it reads the user, as ForCaller's methods do.
+	Verify(ctx context.Context) error
+
 	ProjectList(ctx context.Context, q ListQuery) ([]Project, int, error)
 	ProjectGet(ctx context.Context, id int64) (*Project, error)
 	ProjectCreate(ctx context.Context, in ProjectInput) (*Project, error)

@@ -12,35 +12,45 @@ import (
 	"github.com/flowtrack/flowtrack/token"
 )
 
-// authenticate returns the user of the request's Bearer token, nil for a
-// request without one, or SimpleJWT's 401 for a token that fails. The
-// user is read on every request, so deactivation works at once.
-func (s *Server) authenticate(r *http.Request) (*flowtrack.User, error) {
+// caller returns the user id of the request's Bearer token, 0 for a
+// request without one, or SimpleJWT's 401 for a token that fails.
+func (s *Server) caller(r *http.Request) (int64, error) {
 	parts := strings.Fields(r.Header.Get("Authorization"))
 	if len(parts) == 0 || parts[0] != "Bearer" {
-		return nil, nil // another scheme counts as no credentials
+		return 0, nil // another scheme counts as no credentials
 	}
 	if len(parts) != 2 {
-		return nil, unauthorized(detailCode{
+		return 0, unauthorized(detailCode{
 			Detail: "Authorization header must contain two space-delimited values", Code: "bad_authorization_header"})
 	}
 	claims, err := s.tokens.Parse(parts[1], token.Access)
 	if err != nil {
-		return nil, unauthorized(detailCode{
+		return 0, unauthorized(detailCode{
 			Detail: "Given token not valid for any token type", Code: "token_not_valid",
 			Messages: []tokenMessage{{TokenClass: "AccessToken", TokenType: "access", Message: err.Error()}}})
 	}
 	if claims.UserID == 0 {
-		return nil, unauthorized(detailCode{Detail: "Token contained no recognizable user identification", Code: "token_not_valid"})
+		return 0, unauthorized(detailCode{Detail: "Token contained no recognizable user identification", Code: "token_not_valid"})
 	}
-	user, err := s.store.UserGet(r.Context(), int64(claims.UserID))
+	return int64(claims.UserID), nil
+}
+
+// authenticate returns the user of the request's Bearer token, nil for a
+// request without one, or SimpleJWT's 401 for a token that fails. The
+// user is read on every request, so deactivation works at once.
+func (s *Server) authenticate(r *http.Request) (*flowtrack.User, error) {
+	id, err := s.caller(r)
+	if id == 0 || err != nil {
+		return nil, err
+	}
+	user, err := s.store.UserGet(r.Context(), id)
 	switch {
 	case errors.Is(err, flowtrack.ErrNotFound):
-		return nil, unauthorized(detailCode{Detail: "User not found", Code: "user_not_found"})
+		return nil, flowtrack.ErrUserNotFound
 	case err != nil:
 		return nil, err
 	case !user.IsActive:
-		return nil, unauthorized(detailCode{Detail: "User is inactive", Code: "user_inactive"})
+		return nil, flowtrack.ErrUserInactive
 	}
 	return user, nil
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"path"
 	"strings"
@@ -91,8 +92,8 @@ func (s *Server) public(name string, gate func(*http.Request) error, m methods) 
 	})
 }
 
-// private is an endpoint for authenticated users only. Its handlers get
-// the caller's data and nothing wider.
+// private is an endpoint of the caller's account itself: its handlers
+// get the user as read for this request.
 func (s *Server) private(name string, m methods) http.Handler {
 	allow := m.allow()
 	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
@@ -102,16 +103,96 @@ func (s *Server) private(name string, m methods) http.Handler {
 			return err
 		}
 		if user == nil {
-			return unauthorized(detail{"Authentication credentials were not provided."})
+			return errNoCredentials
 		}
 		return m.dispatch(name, w, &request{Request: r, server: s, user: user, data: s.store.ForUser(user.ID)})
 	})
 }
 
-// lookup is a private endpoint of one object. As with DRF's router, whose
-// lookup pattern is [^/.]+, an {id} with a dot names no route at all.
+// errNoCredentials is DRF's 401 for a request without a token.
+var errNoCredentials = unauthorized(detail{"Authentication credentials were not provided."})
+
+// owned is an endpoint of the caller's data. Its handlers get the
+// caller's data and nothing wider, through a scope that checks the
+// account in its own statements (ForCaller), so a read costs one
+// statement, not two. A response that no statement has vouched for (a
+// validation error, a 405, an OPTIONS) is held until the account is read:
+// a deleted or deactivated user gets 401 and nothing else, whatever the
+// request.
+func (s *Server) owned(name string, m methods) http.Handler {
+	allow := m.allow()
+	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		id, err := s.caller(r)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			return errNoCredentials
+		}
+		data := s.store.ForCaller(id)
+		held := &heldResponse{ResponseWriter: w, header: http.Header{}, verify: func() error { return data.Verify(r.Context()) }}
+		if err := m.dispatch(name, held, &request{Request: r, server: s, data: data}); err != nil {
+			if err := data.Verify(r.Context()); err != nil {
+				return err
+			}
+			maps.Copy(w.Header(), held.header)
+			return err
+		}
+		return held.err
+	})
+}
+
+// heldResponse passes a response on only once verify accepts it; until
+// then its headers are its own. After a refusal it drops what the handler
+// writes and keeps the reason in err.
+type heldResponse struct {
+	http.ResponseWriter
+	header  http.Header
+	verify  func() error
+	started bool
+	err     error
+}
+
+func (h *heldResponse) Header() http.Header {
+	if h.started {
+		return h.ResponseWriter.Header()
+	}
+	return h.header
+}
+
+// start runs verify on the first write and tells whether to pass it on.
+func (h *heldResponse) start() bool {
+	if !h.started {
+		h.started = true
+		if h.err = h.verify(); h.err == nil {
+			maps.Copy(h.ResponseWriter.Header(), h.header)
+		}
+	}
+	return h.err == nil
+}
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.start() {
+		h.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if !h.start() {
+		return 0, h.err
+	}
+	return h.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (h *heldResponse) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+// lookup is an endpoint of one of the caller's objects. As with DRF's
+// router, whose lookup pattern is [^/.]+, an {id} with a dot names no
+// route at all.
 func (s *Server) lookup(name string, m methods) http.Handler {
-	h := s.private(name, m)
+	h := s.owned(name, m)
 	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
 		if strings.Contains(r.PathValue("id"), ".") {
 			return errNotFound

@@ -116,6 +116,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		apiErr = &Error{Status: http.StatusBadRequest, Body: fieldErrors(invalid.Fields)}
 	case errors.Is(err, flowtrack.ErrPrecondition):
 		apiErr = errPrecondition
+	case errors.Is(err, flowtrack.ErrUserNotFound):
+		apiErr = unauthorized(detailCode{Detail: "User not found", Code: "user_not_found"})
+	case errors.Is(err, flowtrack.ErrUserInactive):
+		apiErr = unauthorized(detailCode{Detail: "User is inactive", Code: "user_inactive"})
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody reads the answer.
 		apiErr = errorf(499, "Client closed request.")

@@ -23,14 +23,14 @@ func (s *Server) routes() http.Handler {
 	route("/api/auth/me/", s.private("Me", methods{"GET": s.handleMe, "PATCH": s.handleMeUpdate}))
 	route("/api/auth/password/", s.private("Password Change", methods{"POST": s.handlePasswordChange}))
 
-	route("/api/projects/", s.private("Project List", methods{"GET": projects.handleList, "POST": projects.handleCreate}))
+	route("/api/projects/", s.owned("Project List", methods{"GET": projects.handleList, "POST": projects.handleCreate}))
 	route("/api/projects/{id}/", s.lookup("Project Instance", methods{
 		"GET": projects.handleGet, "PUT": projects.handleUpdate(true), "PATCH": projects.handleUpdate(false), "DELETE": projects.handleDelete}))
 	route("/api/projects/{id}/stats/", s.lookup("Project Stats", methods{"GET": handleProjectStats}))
-	route("/api/workflows/", s.private("Workflow List", methods{"GET": workflows.handleList, "POST": workflows.handleCreate}))
+	route("/api/workflows/", s.owned("Workflow List", methods{"GET": workflows.handleList, "POST": workflows.handleCreate}))
 	route("/api/workflows/{id}/", s.lookup("Workflow Instance", methods{
 		"GET": workflows.handleGet, "PUT": workflows.handleUpdate(true), "PATCH": workflows.handleUpdate(false), "DELETE": workflows.handleDelete}))
-	route("/api/tasks/", s.private("Task List", methods{"GET": tasks.handleList, "POST": tasks.handleCreate}))
+	route("/api/tasks/", s.owned("Task List", methods{"GET": tasks.handleList, "POST": tasks.handleCreate}))
 	route("/api/tasks/{id}/", s.lookup("Task Instance", methods{
 		"GET": tasks.handleGet, "PUT": tasks.handleUpdate(true), "PATCH": tasks.handleUpdate(false), "DELETE": tasks.handleDelete}))
 

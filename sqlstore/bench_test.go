@@ -19,6 +19,6 @@ func BenchmarkBuildList(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		buildList(taskList, func(c, p string) string { return "instr(" + c + ", " + p + ") > 0" }, 1, lq)
+		buildList(taskList, func(c, p string) string { return "instr(" + c + ", " + p + ") > 0" }, 1, true, lq)
 	}
 }

@@ -10,6 +10,9 @@ import (
 
 // IdempotencyBegin reserves a key; see flowtrack.Scope.
 func (s *scope) IdempotencyBegin(ctx context.Context, key, hash string, now time.Time) (*flowtrack.StoredResponse, error) {
+	if err := s.Verify(ctx); err != nil {
+		return nil, err
+	}
 	var stored *flowtrack.StoredResponse
 	err := s.db.inTx(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE owner_id = $1 AND created_at < $2`,
@@ -51,6 +54,9 @@ func (s *scope) IdempotencyBegin(ctx context.Context, key, hash string, now time
 
 // IdempotencyFinish stores the response of a reserved key.
 func (s *scope) IdempotencyFinish(ctx context.Context, key string, resp flowtrack.StoredResponse) error {
+	if err := s.Verify(ctx); err != nil {
+		return err
+	}
 	_, err := s.db.writer().ExecContext(ctx, `
 		UPDATE idempotency_keys SET status = $1, location = $2, etag = $3, body = $4
 		WHERE owner_id = $5 AND idem_key = $6`,
@@ -60,6 +66,9 @@ func (s *scope) IdempotencyFinish(ctx context.Context, key string, resp flowtrac
 
 // IdempotencyRelease forgets a reserved key whose request failed.
 func (s *scope) IdempotencyRelease(ctx context.Context, key string) error {
+	if err := s.Verify(ctx); err != nil {
+		return err
+	}
 	_, err := s.db.writer().ExecContext(ctx,
 		`DELETE FROM idempotency_keys WHERE owner_id = $1 AND idem_key = $2 AND status IS NULL`, s.owner, key)
 	return err

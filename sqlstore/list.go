@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -57,10 +58,19 @@ type listSQL struct {
 	q           *query
 }
 
-// buildList writes the statements of a list for one owner.
-func buildList(spec listSpec, contains func(column, placeholder string) string, owner int64, lq flowtrack.ListQuery) listSQL {
+// buildList writes the statements of a list for one owner. With
+// account, the count also returns the owner's is_active (NULL for no such
+// user) and a cursor's page, which has no count, requires activeCaller.
+func buildList(spec listSpec, contains func(column, placeholder string) string, owner int64, account bool, lq flowtrack.ListQuery) listSQL {
 	b := &query{}
 	b.and(spec.alias + ".owner_id = " + b.arg(owner))
+	count := "SELECT count(*)"
+	if account {
+		count += ", (SELECT is_active FROM users WHERE id = $1)"
+		if lq.Cursor != nil {
+			b.and(activeCaller)
+		}
+	}
 	spec.filter(b, lq.Filter)
 	for _, term := range lq.Search {
 		p := b.arg(term)
@@ -96,7 +106,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	}
 	where := b.whereSQL()
 	return listSQL{
-		count: "SELECT count(*) FROM " + spec.table + where,
+		count: count + " FROM " + spec.table + where,
 		page:  spec.columns + where + " ORDER BY " + strings.Join(orderSQL, ", "),
 		q:     b,
 	}
@@ -106,7 +116,8 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 // offset, or Limit+1 rows after a cursor (count -1), in walk order.
 func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.ListQuery,
 	scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, int, error) {
-	st := buildList(spec, s.db.engine.Contains, s.owner, lq)
+	account := s.callerCheck() != ""
+	st := buildList(spec, s.db.engine.Contains, s.owner, account, lq)
 	b := st.q
 	var rows []T
 	count := -1
@@ -119,14 +130,35 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 			rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+b.arg(lq.Limit+1), b.args...)
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, st.count, b.args...).Scan(&count); err != nil {
+		var active sql.NullBool
+		dest := []any{&count}
+		if account {
+			dest = append(dest, &active)
+		}
+		if err := tx.QueryRowContext(ctx, st.count, b.args...).Scan(dest...); err != nil {
 			return err
+		}
+		if account {
+			if err := accountError(active); err != nil {
+				return err
+			}
+			s.proven = true
 		}
 		limit, offset := b.arg(lq.Limit), b.arg(lq.PageOffset(count))
 		rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+limit+" OFFSET "+offset, b.args...)
 		return err
 	}(s.db.reader())
-	return rows, count, err
+	if err != nil {
+		return nil, 0, err
+	}
+	// A cursor's rows show the account usable; an empty page may be its
+	// doing.
+	if len(rows) > 0 {
+		s.proven = s.caller
+	} else if err := s.Verify(ctx); err != nil {
+		return nil, 0, err
+	}
+	return rows, count, nil
 }
 
 // ListPlan returns the query plans of the statements a list of one of
@@ -138,7 +170,7 @@ func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq 
 	if !ok {
 		return nil, fmt.Errorf("unknown collection %q", collection)
 	}
-	st := buildList(spec, db.engine.Contains, userID, lq)
+	st := buildList(spec, db.engine.Contains, userID, true, lq)
 	limit := lq.Limit
 	if lq.Cursor != nil {
 		limit++

@@ -9,11 +9,16 @@ import (
 )
 
 // scope is the data of one user; every statement has owner_id = s.owner
-// in its own WHERE clause.
+// in its own WHERE clause. A caller's scope (ForCaller) also proves the
+// account usable before any method returns: either one of its statements
+// carries callerCheck and goes through found, or the method calls Verify
+// first.
 type scope struct {
-	db    *DB
-	owner int64
-	tx    *conn // set when the scope works inside an admin transaction
+	db     *DB
+	owner  int64
+	tx     *conn // set when the scope works inside an admin transaction
+	caller bool  // the account must exist and be active
+	proven bool  // a statement or Verify has shown that it is
 }
 
 // inTx runs fn in the scope's transaction, or in a new one.
@@ -53,7 +58,8 @@ func scanProject(row interface{ Scan(...any) error }) (*flowtrack.Project, error
 }
 
 func (s *scope) getProject(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Project, error) {
-	return scanProject(q.QueryRowContext(ctx, projectSelect+` WHERE p.owner_id = $1 AND p.id = $2`+lock, s.owner, id))
+	p, err := scanProject(q.QueryRowContext(ctx, projectSelect+` WHERE p.owner_id = $1 AND p.id = $2`+s.callerCheck()+lock, s.owner, id))
+	return p, s.found(ctx, err)
 }
 
 // ProjectList returns a page of the user's projects and their total count.
@@ -68,6 +74,9 @@ func (s *scope) ProjectGet(ctx context.Context, id int64) (*flowtrack.Project, e
 
 // ProjectCreate adds a project owned by the user.
 func (s *scope) ProjectCreate(ctx context.Context, in flowtrack.ProjectInput) (*flowtrack.Project, error) {
+	if err := s.Verify(ctx); err != nil {
+		return nil, err
+	}
 	now := flowtrack.Now()
 	p := &flowtrack.Project{OwnerID: s.owner, Name: in.Name.Value, Description: in.Description.Value, CreatedAt: now, UpdatedAt: now}
 	err := s.writer().QueryRowContext(ctx, `
@@ -125,11 +134,11 @@ func (s *scope) ProjectDelete(ctx context.Context, id int64, check func(*flowtra
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE owner_id = $1 AND id = $2`, s.owner, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE owner_id = $1 AND id = $2`+s.callerCheck(), s.owner, id)
 		if err != nil {
 			return err
 		}
-		return affectedOne(res, "Project")
+		return s.found(ctx, affectedOne(res, "Project"))
 	})
 }
 

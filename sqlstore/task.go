@@ -41,18 +41,19 @@ func scanTask(row interface{ Scan(...any) error }) (*flowtrack.Task, error) {
 }
 
 func (s *scope) getTask(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Task, error) {
-	return scanTask(q.QueryRowContext(ctx, taskSelect+` WHERE t.owner_id = $1 AND t.id = $2`+lock, s.owner, id))
+	t, err := scanTask(q.QueryRowContext(ctx, taskSelect+` WHERE t.owner_id = $1 AND t.id = $2`+s.callerCheck()+lock, s.owner, id))
+	return t, s.found(ctx, err)
 }
 
 // workflowProject returns the project of one of the user's workflows,
 // referenced by input.
 func (s *scope) workflowProject(ctx context.Context, q queryer, id int64) (int64, error) {
 	var project int64
-	err := q.QueryRowContext(ctx, `SELECT project_id FROM workflows WHERE owner_id = $1 AND id = $2`, s.owner, id).Scan(&project)
+	err := q.QueryRowContext(ctx, `SELECT project_id FROM workflows WHERE owner_id = $1 AND id = $2`+s.callerCheck(), s.owner, id).Scan(&project)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
+		err = flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
 	}
-	return project, err
+	return project, s.found(ctx, err)
 }
 
 // TaskList returns a page of the user's tasks and their total count.
@@ -119,14 +120,14 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 		INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority,
 			due_date, completed_at, created_at, updated_at, title_fold, description_fold)
 		SELECT $1, w.project_id, w.id, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11
-		FROM workflows w WHERE w.owner_id = $1 AND w.id = $2
+		FROM workflows w WHERE w.owner_id = $1 AND w.id = $2`+s.callerCheck()+`
 		RETURNING id, project_id`,
 		s.owner, t.WorkflowID, t.Title, t.Description, t.Status, priority,
 		due, completed, micros(t.CreatedAt), flowtrack.Fold(t.Title), flowtrack.Fold(t.Description)).Scan(&t.ID, &t.ProjectID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(t.WorkflowID, 10)))
+		err = flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(t.WorkflowID, 10)))
 	}
-	if err != nil {
+	if err := s.found(ctx, err); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -182,7 +183,7 @@ func (s *scope) patchTask(ctx context.Context, id int64, in flowtrack.TaskInput)
 		due = sql.NullString{String: string(*in.DueDate.Value), Valid: true}
 	}
 	status := `CASE WHEN $9 THEN $10 ELSE status END`
-	return scanTask(s.writer().QueryRowContext(ctx, `
+	t, err := scanTask(s.writer().QueryRowContext(ctx, `
 		UPDATE tasks SET
 			title = CASE WHEN $3 THEN $4 ELSE title END,
 			title_fold = CASE WHEN $3 THEN $5 ELSE title_fold END,
@@ -194,7 +195,7 @@ func (s *scope) patchTask(ctx context.Context, id int64, in flowtrack.TaskInput)
 			completed_at = CASE WHEN `+status+` = '`+flowtrack.TaskDone+`'
 				THEN COALESCE(CASE WHEN status = '`+flowtrack.TaskDone+`' THEN completed_at END, $15) END,
 			updated_at = $15
-		WHERE owner_id = $1 AND id = $2
+		WHERE owner_id = $1 AND id = $2`+s.callerCheck()+`
 		RETURNING id, owner_id, project_id, workflow_id, title, description, status, priority,
 			due_date, completed_at, created_at, updated_at`,
 		s.owner, id,
@@ -204,6 +205,7 @@ func (s *scope) patchTask(ctx context.Context, id int64, in flowtrack.TaskInput)
 		in.Priority.Set, flowtrack.PriorityRank(in.Priority.Value),
 		in.DueDate.Set, due,
 		micros(flowtrack.Now())))
+	return t, s.found(ctx, err)
 }
 
 // TaskDelete deletes a task.
@@ -218,10 +220,10 @@ func (s *scope) TaskDelete(ctx context.Context, id int64, check func(*flowtrack.
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE owner_id = $1 AND id = $2`, s.owner, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE owner_id = $1 AND id = $2`+s.callerCheck(), s.owner, id)
 		if err != nil {
 			return err
 		}
-		return affectedOne(res, "Task")
+		return s.found(ctx, affectedOne(res, "Task"))
 	})
 }

@@ -29,17 +29,18 @@ func scanWorkflow(row interface{ Scan(...any) error }) (*flowtrack.Workflow, err
 }
 
 func (s *scope) getWorkflow(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Workflow, error) {
-	return scanWorkflow(q.QueryRowContext(ctx, workflowSelect+` WHERE w.owner_id = $1 AND w.id = $2`+lock, s.owner, id))
+	w, err := scanWorkflow(q.QueryRowContext(ctx, workflowSelect+` WHERE w.owner_id = $1 AND w.id = $2`+s.callerCheck()+lock, s.owner, id))
+	return w, s.found(ctx, err)
 }
 
 // ownProject checks that a project referenced by input is the user's.
 func (s *scope) ownProject(ctx context.Context, q queryer, id int64) error {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE owner_id = $1 AND id = $2`, s.owner, id).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE owner_id = $1 AND id = $2`+s.callerCheck(), s.owner, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return flowtrack.Invalid("project", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
+		err = flowtrack.Invalid("project", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
 	}
-	return err
+	return s.found(ctx, err)
 }
 
 // WorkflowList returns a page of the user's workflows and their total count.
@@ -126,10 +127,10 @@ func (s *scope) WorkflowDelete(ctx context.Context, id int64, check func(*flowtr
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM workflows WHERE owner_id = $1 AND id = $2`, s.owner, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM workflows WHERE owner_id = $1 AND id = $2`+s.callerCheck(), s.owner, id)
 		if err != nil {
 			return err
 		}
-		return affectedOne(res, "Workflow")
+		return s.found(ctx, affectedOne(res, "Workflow"))
 	})
 }

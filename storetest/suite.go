@@ -57,6 +57,10 @@ func Run(t *testing.T, open func(t *testing.T) *sqlstore.DB) {
 		test{"PriorityAndDueDate", testTaskPriorityAndDueDate},
 		test{"ConcurrentCreate", testTaskConcurrentCreate},
 	))
+	group(t, open, "Callers", []test{
+		{"Refused", testCallerRefused},
+		{"ProvenOnce", testCallerProvenOnce},
+	})
 	group(t, open, "Integrity", []test{
 		{"WorkflowOwnerIsProjectOwner", testWorkflowOwnerConstraint},
 		{"TaskOwnerIsWorkflowOwner", testTaskOwnerConstraint},
