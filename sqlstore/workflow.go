@@ -10,8 +10,7 @@ import (
 )
 
 const workflowSelect = `
-	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at,
-		(SELECT count(*) FROM tasks t WHERE t.workflow_id = w.id AND t.owner_id = w.owner_id)
+	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at, w.task_count
 	FROM workflows w`
 
 func scanWorkflow(row interface{ Scan(...any) error }) (*flowtrack.Workflow, error) {

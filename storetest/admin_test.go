@@ -83,6 +83,7 @@ func TestConcurrentReassignment(t *testing.T) {
 		if bad != 0 {
 			t.Fatalf("%d tasks disagree with their workflow or project", bad)
 		}
+		keptCountsAgree(t, db)
 		var logged int
 		ok(t, db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM admin_log`).Scan(&logged), "count log")
 		if logged != 8*25 {

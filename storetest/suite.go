@@ -73,17 +73,38 @@ type test struct {
 	fn   func(t *testing.T, db *sqlstore.DB)
 }
 
-// group runs tests as parallel subtests of a parallel subtest name.
+// group runs tests as parallel subtests of a parallel subtest name. After
+// each, the counts the database keeps must agree with the rows.
 func group(t *testing.T, open func(t *testing.T) *sqlstore.DB, name string, tests []test) {
 	t.Run(name, func(t *testing.T) {
 		t.Parallel()
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				tc.fn(t, open(t))
+				db := open(t)
+				tc.fn(t, db)
+				keptCountsAgree(t, db)
 			})
 		}
 	})
+}
+
+// keptCountsAgree checks every workflow's kept task_count against its
+// tasks.
+func keptCountsAgree(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(context.Background(), `
+		SELECT w.id, w.task_count, (SELECT count(*) FROM tasks t WHERE t.workflow_id = w.id) FROM workflows w`)
+	ok(t, err, "kept counts")
+	defer rows.Close()
+	for rows.Next() {
+		var id, kept, actual int64
+		ok(t, rows.Scan(&id, &kept, &actual), "scan kept count")
+		if kept != actual {
+			t.Errorf("workflow %d keeps task_count %d, has %d tasks", id, kept, actual)
+		}
+	}
+	ok(t, rows.Err(), "kept counts")
 }
 
 // missingID is an id that no test creates.
