@@ -21,8 +21,8 @@ type listSpec struct {
 	search  []string          // case-folded columns a search term may match
 	filter  func(b *query, f flowtrack.Filter)
 	// kept, if not nil, adds to b, a query on "workflows w" of the
-	// owner, the conditions under which the sum of w.task_count is the
-	// list's count, and tells whether the filter allows that.
+	// owner, the conditions under which the sum of the workflows' task
+	// counts is the list's count, and tells whether the filter allows that.
 	kept func(b *query, f flowtrack.Filter) bool
 }
 
@@ -122,7 +122,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	kb := &query{}
 	kb.and("w.owner_id = " + kb.arg(owner))
 	if spec.kept != nil && len(lq.Search) == 0 && spec.kept(kb, lq.Filter) {
-		st.count = strings.Replace(count, "count(*)", "CAST(COALESCE(sum(w.task_count), 0) AS BIGINT)", 1) +
+		st.count = strings.Replace(count, "count(*)", sumTaskCounts, 1) +
 			" FROM workflows w" + kb.whereSQL()
 		st.countArgs = kb.args
 	}

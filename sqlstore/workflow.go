@@ -9,8 +9,17 @@ import (
 	"github.com/flowtrack/flowtrack"
 )
 
+// workflowTaskCount is the number of tasks of workflow w: the count its
+// row keeps, plus the changes not yet folded into it (see the migration
+// task_counts).
+const workflowTaskCount = `(w.task_count + COALESCE((SELECT CAST(sum(d.n) AS BIGINT) FROM task_count_deltas d
+	WHERE d.workflow_id = w.id), 0))`
+
+// sumTaskCounts is the number of tasks of the workflows w selected.
+const sumTaskCounts = `CAST(COALESCE(sum(` + workflowTaskCount + `), 0) AS BIGINT)`
+
 const workflowSelect = `
-	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at, w.task_count
+	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at, ` + workflowTaskCount + `
 	FROM workflows w`
 
 func scanWorkflow(row interface{ Scan(...any) error }) (*flowtrack.Workflow, error) {

@@ -1,19 +1,27 @@
 -- +goose Up
--- Each workflow keeps the number of its tasks, kept by triggers in the
--- writes' own statements, so that a list's count, a project's and a
--- workflow's task_count read a few workflow rows instead of walking every
--- task (a million of one user's took seconds under load). Inserts and
--- deletes are counted once per statement, from its transition table, so
--- a bulk load updates each workflow once, not once per row.
+-- Each workflow keeps the number of its tasks, so that a list's count, a
+-- project's and a workflow's task_count read a few workflow rows instead
+-- of walking every task (a million of one user's took seconds under load).
 ALTER TABLE workflows ADD COLUMN task_count BIGINT NOT NULL DEFAULT 0;
 UPDATE workflows SET task_count = (SELECT count(*) FROM tasks t WHERE t.workflow_id = workflows.id);
 
+-- Triggers append each statement's change here instead of updating the
+-- workflow's row, which would make concurrent writers to one workflow
+-- wait for each other's commits; the count is task_count plus these, and
+-- the store folds them into task_count in the background. No foreign key:
+-- a workflow deleted with its tasks leaves a delta the fold discards.
+CREATE TABLE task_count_deltas (
+    workflow_id BIGINT NOT NULL,
+    n           BIGINT NOT NULL
+);
+CREATE INDEX task_count_deltas_workflow ON task_count_deltas (workflow_id);
+
+-- Inserts and deletes are counted once per statement, from its
+-- transition table, so a bulk load adds one row per workflow.
 -- +goose StatementBegin
 CREATE FUNCTION tasks_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE workflows w SET task_count = w.task_count + d.n
-    FROM (SELECT workflow_id, count(*) AS n FROM inserted GROUP BY workflow_id) d
-    WHERE w.id = d.workflow_id;
+    INSERT INTO task_count_deltas (workflow_id, n) SELECT workflow_id, count(*) FROM inserted GROUP BY workflow_id;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -21,20 +29,15 @@ END $$;
 -- +goose StatementBegin
 CREATE FUNCTION tasks_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE workflows w SET task_count = w.task_count - d.n
-    FROM (SELECT workflow_id, count(*) AS n FROM deleted GROUP BY workflow_id) d
-    WHERE w.id = d.workflow_id;
+    INSERT INTO task_count_deltas (workflow_id, n) SELECT workflow_id, -count(*) FROM deleted GROUP BY workflow_id;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
 
--- One statement for both rows, which locks them in index order, so two
--- moves in opposite directions cannot deadlock.
 -- +goose StatementBegin
 CREATE FUNCTION tasks_count_move() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE workflows SET task_count = task_count + CASE WHEN id = NEW.workflow_id THEN 1 ELSE -1 END
-    WHERE id IN (OLD.workflow_id, NEW.workflow_id);
+    INSERT INTO task_count_deltas (workflow_id, n) VALUES (OLD.workflow_id, -1), (NEW.workflow_id, 1);
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -53,4 +56,5 @@ DROP TRIGGER tasks_count_insert ON tasks;
 DROP FUNCTION tasks_count_move();
 DROP FUNCTION tasks_count_delete();
 DROP FUNCTION tasks_count_insert();
+DROP TABLE task_count_deltas;
 ALTER TABLE workflows DROP COLUMN task_count;
