@@ -16,11 +16,18 @@ import (
 	"github.com/flowtrack/flowtrack/token"
 )
 
-// BenchmarkReadTask is GET of one task through the whole router on
-// SQLite: the token, the user lookup, the query, the ETag and the JSON.
+// BenchmarkReadTask is GET of one task through the whole router, on each
+// engine: the token, the query (which checks the account too), the ETag
+// and the JSON.
 func BenchmarkReadTask(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		b.Run(engine, func(b *testing.B) { benchmarkReadTask(b, engine) })
+	}
+}
+
+func benchmarkReadTask(b *testing.B, engine string) {
 	ctx := context.Background()
-	store := storetest.Open(b, "sqlite")
+	store := storetest.Open(b, engine)
 	u := &flowtrack.User{Username: "bench", Email: "b@example.com", PasswordHash: "x", IsActive: true, DateJoined: flowtrack.Now()}
 	if err := store.UserCreate(ctx, u); err != nil {
 		b.Fatal(err)
