@@ -29,10 +29,13 @@ func (s *scope) callerCheck() string {
 	return " AND " + activeCaller
 }
 
-// found settles the result of a statement that carried callerCheck: a
-// row proves the account; a not-found object or an invalid reference may
-// instead be the account's doing, which Verify tells.
-func (s *scope) found(ctx context.Context, err error) error {
+// found settles the result of a statement that carried callerCheck and
+// ran on q: a row proves the account; a not-found object or an invalid
+// reference may instead be the account's doing, which reading the user on
+// q tells. Inside a transaction q is its connection: asking the pool for
+// another while holding one could wait forever once every connection is
+// held so.
+func (s *scope) found(ctx context.Context, q queryer, err error) error {
 	if err == nil {
 		s.proven = s.caller
 		return nil
@@ -40,7 +43,7 @@ func (s *scope) found(ctx context.Context, err error) error {
 	var missing *flowtrack.NotFoundError
 	var invalid *flowtrack.ValidationError
 	if errors.As(err, &missing) || errors.As(err, &invalid) {
-		if verr := s.Verify(ctx); verr != nil {
+		if verr := s.verifyOn(ctx, q); verr != nil {
 			return verr
 		}
 	}
@@ -49,12 +52,15 @@ func (s *scope) found(ctx context.Context, err error) error {
 
 // Verify reads the caller's account unless a statement has shown it
 // usable; see flowtrack.Scope.
-func (s *scope) Verify(ctx context.Context) error {
+func (s *scope) Verify(ctx context.Context) error { return s.verifyOn(ctx, s.db.reader()) }
+
+// verifyOn is Verify reading on q.
+func (s *scope) verifyOn(ctx context.Context, q queryer) error {
 	if !s.caller || s.proven {
 		return nil
 	}
 	var active sql.NullBool
-	err := s.db.reader().QueryRowContext(ctx, `SELECT is_active FROM users WHERE id = $1`, s.owner).Scan(&active)
+	err := q.QueryRowContext(ctx, `SELECT is_active FROM users WHERE id = $1`, s.owner).Scan(&active)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil
 	}

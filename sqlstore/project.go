@@ -29,6 +29,17 @@ func (s *scope) inTx(ctx context.Context, fn func(tx conn) error) error {
 	return s.db.inTx(ctx, fn)
 }
 
+// lockOwnRow locks one of the user's rows of table with lock, or returns
+// resource's not-found error.
+func (s *scope) lockOwnRow(ctx context.Context, q queryer, table, resource string, id int64, lock string) error {
+	var got int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE owner_id = $1 AND id = $2`+s.callerCheck()+lock, s.owner, id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = flowtrack.NotFound(resource)
+	}
+	return s.found(ctx, q, err)
+}
+
 // writer runs a single statement in the scope's transaction, if any.
 func (s *scope) writer() conn {
 	if s.tx != nil {
@@ -58,8 +69,16 @@ func scanProject(row interface{ Scan(...any) error }) (*flowtrack.Project, error
 }
 
 func (s *scope) getProject(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Project, error) {
-	p, err := scanProject(q.QueryRowContext(ctx, projectSelect+` WHERE p.owner_id = $1 AND p.id = $2`+s.callerCheck()+lock, s.owner, id))
-	return p, s.found(ctx, err)
+	if lock != "" {
+		// Lock first, then read in a statement of its own: a row locked
+		// after a wait is read anew, but the counts its select adds up
+		// would still be read as they were before the wait.
+		if err := s.lockOwnRow(ctx, q, "projects", "Project", id, lock); err != nil {
+			return nil, err
+		}
+	}
+	p, err := scanProject(q.QueryRowContext(ctx, projectSelect+` WHERE p.owner_id = $1 AND p.id = $2`+s.callerCheck(), s.owner, id))
+	return p, s.found(ctx, q, err)
 }
 
 // ProjectList returns a page of the user's projects and their total count.
@@ -138,7 +157,7 @@ func (s *scope) ProjectDelete(ctx context.Context, id int64, check func(*flowtra
 		if err != nil {
 			return err
 		}
-		return s.found(ctx, affectedOne(res, "Project"))
+		return s.found(ctx, tx, affectedOne(res, "Project"))
 	})
 }
 

@@ -42,7 +42,7 @@ func scanTask(row interface{ Scan(...any) error }) (*flowtrack.Task, error) {
 
 func (s *scope) getTask(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Task, error) {
 	t, err := scanTask(q.QueryRowContext(ctx, taskSelect+` WHERE t.owner_id = $1 AND t.id = $2`+s.callerCheck()+lock, s.owner, id))
-	return t, s.found(ctx, err)
+	return t, s.found(ctx, q, err)
 }
 
 // workflowProject returns the project of one of the user's workflows,
@@ -53,7 +53,7 @@ func (s *scope) workflowProject(ctx context.Context, q queryer, id int64) (int64
 	if errors.Is(err, sql.ErrNoRows) {
 		err = flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
 	}
-	return project, s.found(ctx, err)
+	return project, s.found(ctx, q, err)
 }
 
 // TaskList returns a page of the user's tasks and their total count.
@@ -127,7 +127,7 @@ func (s *scope) TaskCreate(ctx context.Context, in flowtrack.TaskInput) (*flowtr
 	if errors.Is(err, sql.ErrNoRows) {
 		err = flowtrack.Invalid("workflow", flowtrack.MsgInvalidPK(strconv.FormatInt(t.WorkflowID, 10)))
 	}
-	if err := s.found(ctx, err); err != nil {
+	if err := s.found(ctx, s.db.reader(), err); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -205,7 +205,7 @@ func (s *scope) patchTask(ctx context.Context, id int64, in flowtrack.TaskInput)
 		in.Priority.Set, flowtrack.PriorityRank(in.Priority.Value),
 		in.DueDate.Set, due,
 		micros(flowtrack.Now())))
-	return t, s.found(ctx, err)
+	return t, s.found(ctx, s.db.reader(), err)
 }
 
 // TaskDelete deletes a task.
@@ -224,6 +224,6 @@ func (s *scope) TaskDelete(ctx context.Context, id int64, check func(*flowtrack.
 		if err != nil {
 			return err
 		}
-		return s.found(ctx, affectedOne(res, "Task"))
+		return s.found(ctx, tx, affectedOne(res, "Task"))
 	})
 }

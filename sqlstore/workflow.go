@@ -37,8 +37,14 @@ func scanWorkflow(row interface{ Scan(...any) error }) (*flowtrack.Workflow, err
 }
 
 func (s *scope) getWorkflow(ctx context.Context, q queryer, id int64, lock string) (*flowtrack.Workflow, error) {
-	w, err := scanWorkflow(q.QueryRowContext(ctx, workflowSelect+` WHERE w.owner_id = $1 AND w.id = $2`+s.callerCheck()+lock, s.owner, id))
-	return w, s.found(ctx, err)
+	if lock != "" {
+		// As getProject: its task count must be read after the wait.
+		if err := s.lockOwnRow(ctx, q, "workflows", "Workflow", id, lock); err != nil {
+			return nil, err
+		}
+	}
+	w, err := scanWorkflow(q.QueryRowContext(ctx, workflowSelect+` WHERE w.owner_id = $1 AND w.id = $2`+s.callerCheck(), s.owner, id))
+	return w, s.found(ctx, q, err)
 }
 
 // ownProject checks that a project referenced by input is the user's.
@@ -48,7 +54,7 @@ func (s *scope) ownProject(ctx context.Context, q queryer, id int64) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		err = flowtrack.Invalid("project", flowtrack.MsgInvalidPK(strconv.FormatInt(id, 10)))
 	}
-	return s.found(ctx, err)
+	return s.found(ctx, q, err)
 }
 
 // WorkflowList returns a page of the user's workflows and their total count.
@@ -139,6 +145,6 @@ func (s *scope) WorkflowDelete(ctx context.Context, id int64, check func(*flowtr
 		if err != nil {
 			return err
 		}
-		return s.found(ctx, affectedOne(res, "Workflow"))
+		return s.found(ctx, tx, affectedOne(res, "Workflow"))
 	})
 }

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -239,4 +241,38 @@ func testCallerProvenOnce(t *testing.T, db *sqlstore.DB) {
 	_, err := db.ForCaller(alice.ID).TaskGet(ctx, task.ID+1000)
 	wantNotFound(t, "missing task", err, "Task")
 	same(t, "statements for a missing task", db.Statements()-before, int64(2))
+}
+
+// testCallerMissingInTransactions sends many more concurrent requests for
+// missing objects than the pools have connections, on the paths that run
+// in a transaction: each must come back not-found, none may wait for a
+// connection that its own transaction holds (the account of a caller
+// whose object is missing is read on the transaction's connection).
+func testCallerMissingInTransactions(t *testing.T, db *sqlstore.DB) {
+	alice := newUser(t, db, "alice")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	calls := []func(s flowtrack.Scope) error{
+		func(s flowtrack.Scope) error { return s.TaskDelete(ctx, missingID, nil) },
+		func(s flowtrack.Scope) error { _, err := s.ProjectStats(ctx, missingID, "2026-01-01"); return err },
+		func(s flowtrack.Scope) error {
+			_, err := s.TaskUpdate(ctx, missingID, flowtrack.TaskInput{Title: flowtrack.Some("x")}, func(*flowtrack.Task) error { return nil })
+			return err
+		},
+		func(s flowtrack.Scope) error { return s.WorkflowDelete(ctx, missingID, nil) },
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64*len(calls))
+	for range 64 {
+		for _, call := range calls {
+			wg.Go(func() { errs <- call(db.ForCaller(alice.ID)) })
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, flowtrack.ErrNotFound) {
+			t.Fatalf("a missing object: %v, want not found", err)
+		}
+	}
 }

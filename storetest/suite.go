@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) *sqlstore.DB) {
 	group(t, open, "Callers", []test{
 		{"Refused", testCallerRefused},
 		{"ProvenOnce", testCallerProvenOnce},
+		{"MissingInTransactions", testCallerMissingInTransactions},
 	})
 	group(t, open, "Integrity", []test{
 		{"KeptCountsFolded", testKeptCountsFolded},

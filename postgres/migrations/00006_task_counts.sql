@@ -2,6 +2,8 @@
 -- Each workflow keeps the number of its tasks, so that a list's count, a
 -- project's and a workflow's task_count read a few workflow rows instead
 -- of walking every task (a million of one user's took seconds under load).
+-- No task may change between the backfill and the triggers.
+LOCK TABLE tasks IN SHARE ROW EXCLUSIVE MODE;
 ALTER TABLE workflows ADD COLUMN task_count BIGINT NOT NULL DEFAULT 0;
 UPDATE workflows SET task_count = (SELECT count(*) FROM tasks t WHERE t.workflow_id = workflows.id);
 
