@@ -5,6 +5,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		// the statement from being re-planned for each bound pattern.
 		Contains: func(column, placeholder string) string { return "instr(" + column + ", " + placeholder + ") > 0" },
 		Maintain: func(ctx context.Context) {
-			checkpoint(ctx, ckpt)
+			checkpoint(ctx, ckpt, write)
 			ckpt.Close()
 		},
 	}), nil
@@ -81,14 +82,17 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 
 // checkpoint copies the WAL into the database in the background, five
 // times a second. The checkpoint each commit would run can copy only up to
-// the oldest snapshot a reader holds, and with readers always about (every
-// request reads its user) it never finishes, so the WAL, and the cost of
-// every read and write through it, grew without end: creates fell from
-// about 3,300 to 1,400 a second over 20 s of load. A PASSIVE checkpoint
-// runs beside the writer; once the WAL is long and fully copied, a RESTART
-// (which briefly holds new writers, waiting 20 ms at most for old readers)
-// lets the next write start it over.
-func checkpoint(ctx context.Context, db *sql.DB) {
+// the oldest snapshot a reader holds, and with readers always about it
+// never finishes, so the WAL, and the cost of every read and write through
+// it, grew without end: creates fell from about 3,300 to 1,400 a second
+// over 20 s of load. A PASSIVE checkpoint on its own connection copies the
+// WAL beside the writer. Once the WAL is long and fully copied, a RESTART
+// lets the next write start it over; it runs on the writer's connection,
+// taken in turn like any write, because from another connection it made
+// the writes waiting behind it back off in ever longer sleeps (up to 25 ms
+// each), which put 150 ms into the p99 of creates. It waits 20 ms at most
+// for old readers.
+func checkpoint(ctx context.Context, ckpt, write *sql.DB) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -98,10 +102,28 @@ func checkpoint(ctx context.Context, db *sql.DB) {
 		case <-tick.C:
 		}
 		var busy, frames, copied int
-		err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		err := ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 		if err == nil && frames >= restartFrames && copied == frames {
-			db.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
+			restart(ctx, write)
 		}
+	}
+}
+
+// restart runs a RESTART checkpoint on the writer's connection, waiting
+// 20 ms at most for readers instead of the writer's usual timeout.
+func restart(ctx context.Context, write *sql.DB) {
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 20"); err != nil {
+		return
+	}
+	conn.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
+	// Put the writer's timeout back, or the connection is of no more use.
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = "+busyTimeout); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
 
