@@ -122,7 +122,8 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	kb := &query{}
 	kb.and("w.owner_id = " + kb.arg(owner))
 	if spec.kept != nil && len(lq.Search) == 0 && spec.kept(kb, lq.Filter) {
-		st.count = strings.Replace(count, "count(*)", sumTaskCounts(strings.Join(kb.where, " AND ")), 1)
+		st.count = strings.Replace(count, "count(*)", sumTaskCounts, 1) +
+			" FROM workflows w" + kb.whereSQL()
 		st.countArgs = kb.args
 	}
 	return st
