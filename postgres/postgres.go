@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -56,27 +55,18 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, 
 }
 
 // foldTaskCounts moves the task count changes that the triggers append
-// (see the migration task_counts) into the workflows' rows, five times a
-// second, so that reading a count sums a few rows. One statement deletes
-// the changes and adds them up, so a reader sees them either here or
-// there, never both; of processes folding at once, each folds only the
-// rows it deleted.
+// (see the migration task_counts) into the workflows' rows; the store
+// runs it five times a second, so that reading a count sums a few rows.
+// One statement deletes the changes and adds them up, so a reader sees
+// them either here or there, never both; of processes folding at once,
+// each folds only the rows it deleted. A failure (a deadlock with a
+// workflow's own update, say) leaves the changes where they are, still
+// counted, for the next turn.
 func foldTaskCounts(ctx context.Context, db *sql.DB) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		// A failure (a deadlock with a workflow's own update, say) leaves
-		// the changes where they are, still counted, for the next turn.
-		db.ExecContext(ctx, `
-			WITH moved AS (DELETE FROM task_count_deltas RETURNING workflow_id, n),
-			summed AS (SELECT workflow_id, sum(n) AS n FROM moved GROUP BY workflow_id)
-			UPDATE workflows w SET task_count = w.task_count + summed.n FROM summed WHERE w.id = summed.workflow_id`)
-	}
+	db.ExecContext(ctx, `
+		WITH moved AS (DELETE FROM task_count_deltas RETURNING workflow_id, n),
+		summed AS (SELECT workflow_id, sum(n) AS n FROM moved GROUP BY workflow_id)
+		UPDATE workflows w SET task_count = w.task_count + summed.n FROM summed WHERE w.id = summed.workflow_id`)
 }
 
 func newMigrations(db *sql.DB) (*sqlstore.Migrations, error) {

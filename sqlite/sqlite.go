@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
-	"time"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -73,15 +72,13 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		// instr, unlike LIKE, takes every character literally and keeps
 		// the statement from being re-planned for each bound pattern.
 		Contains: func(column, placeholder string) string { return "instr(" + column + ", " + placeholder + ") > 0" },
-		Maintain: func(ctx context.Context) {
-			checkpoint(ctx, ckpt, write)
-			ckpt.Close()
-		},
+		Maintain: func(ctx context.Context) { checkpoint(ctx, ckpt, write) },
+		Release:  ckpt.Close,
 	}), nil
 }
 
-// checkpoint copies the WAL into the database in the background, five
-// times a second. The checkpoint each commit would run can copy only up to
+// checkpoint copies the WAL into the database; the store runs it in the
+// background five times a second. The checkpoint each commit would run can copy only up to
 // the oldest snapshot a reader holds, and with readers always about it
 // never finishes, so the WAL, and the cost of every read and write through
 // it, grew without end: creates fell from about 3,300 to 1,400 a second
@@ -93,19 +90,10 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 // each), which put 150 ms into the p99 of creates. It waits 20 ms at most
 // for old readers.
 func checkpoint(ctx context.Context, ckpt, write *sql.DB) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		var busy, frames, copied int
-		err := ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-		if err == nil && frames >= restartFrames && copied == frames {
-			restart(ctx, write)
-		}
+	var busy, frames, copied int
+	err := ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	if err == nil && frames >= restartFrames && copied == frames {
+		restart(ctx, write)
 	}
 }
 

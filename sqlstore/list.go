@@ -119,12 +119,14 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	}
 	// The count kept with the workflows, when the filter allows it, reads
 	// a few rows where count(*) walks every one that matches.
-	kb := &query{}
-	kb.and("w.owner_id = " + kb.arg(owner))
-	if spec.kept != nil && len(lq.Search) == 0 && spec.kept(kb, lq.Filter) {
-		st.count = strings.Replace(count, "count(*)", sumTaskCounts, 1) +
-			" FROM workflows w" + kb.whereSQL()
-		st.countArgs = kb.args
+	if spec.kept != nil && len(lq.Search) == 0 {
+		kb := &query{}
+		kb.and("w.owner_id = " + kb.arg(owner))
+		if spec.kept(kb, lq.Filter) {
+			st.count = strings.Replace(count, "count(*)", sumTaskCounts, 1) +
+				" FROM workflows w" + kb.whereSQL()
+			st.countArgs = kb.args
+		}
 	}
 	return st
 }

@@ -37,10 +37,16 @@ type Engine struct {
 	Explain string
 	// Ready reports whether the schema is current.
 	Ready func(ctx context.Context) error
-	// Maintain, when set, runs in the background while the store is open,
-	// until ctx ends.
+	// Maintain, when set, runs in the background every maintainEvery
+	// while the store is open; ctx ends when the store closes.
 	Maintain func(ctx context.Context)
+	// Release, when set, frees what Maintain works with, once it has
+	// stopped for good.
+	Release func() error
 }
+
+// maintainEvery is how often Engine.Maintain runs.
+const maintainEvery = 200 * time.Millisecond
 
 // DB is a FlowTrack store over database/sql. Reads and writes may use
 // separate pools: SQLite allows one writer at a time, so its write pool
@@ -67,7 +73,16 @@ func New(read, write *sql.DB, engine Engine) *DB {
 		db.stop, db.maintained = stop, make(chan struct{})
 		go func() {
 			defer close(db.maintained)
-			engine.Maintain(ctx)
+			tick := time.NewTicker(maintainEvery)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					engine.Maintain(ctx)
+				}
+			}
 		}()
 	}
 	return db
@@ -81,11 +96,15 @@ var _ flowtrack.Store = (*DB)(nil)
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	var err error
 	if db.stop != nil {
 		db.stop()
 		<-db.maintained
 	}
-	err := db.write.close()
+	if db.engine.Release != nil {
+		err = db.engine.Release()
+	}
+	err = errors.Join(err, db.write.close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.close())
 	}
