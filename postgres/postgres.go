@@ -54,17 +54,30 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, 
 	}), m, nil
 }
 
-// foldTaskCounts moves the task count changes that the triggers append
-// (see the migration task_counts) into the workflows' rows; the store
-// runs it five times a second, so that reading a count sums a few rows.
-// One statement deletes the changes and adds them up, so a reader sees
-// them either here or there, never both; of processes folding at once,
-// each folds only the rows it deleted. A failure (a deadlock with a
-// workflow's own update, say) leaves the changes where they are, still
-// counted, for the next turn.
+// foldTaskCounts moves the task count changes that the triggers add up
+// (see the migrations task_counts and task_count_slots) into the
+// workflows' rows; the store runs it five times a second, so that reading
+// a count sums a few rows. One statement deletes the changes and adds them
+// up, so a reader sees them either here or there, never both; of
+// processes folding at once, each folds only the rows it deleted. It
+// takes only rows no one holds (SKIP LOCKED), so it never waits for a
+// writer nor a writer's transaction for it; what it skips, and a failure,
+// leave changes where they are, still counted, for the next turn. The
+// changes of a deleted workflow are dropped.
 func foldTaskCounts(ctx context.Context, db *sql.DB) {
 	db.ExecContext(ctx, `
-		WITH moved AS (DELETE FROM task_count_deltas RETURNING workflow_id, n),
+		WITH targets AS (
+			SELECT id FROM workflows WHERE id IN (SELECT workflow_id FROM task_count_deltas) FOR NO KEY UPDATE SKIP LOCKED
+		),
+		moved AS (
+			DELETE FROM task_count_deltas d
+			USING (SELECT workflow_id, slot FROM task_count_deltas c
+				WHERE c.workflow_id IN (SELECT id FROM targets)
+					OR NOT EXISTS (SELECT 1 FROM workflows w WHERE w.id = c.workflow_id)
+				FOR UPDATE SKIP LOCKED) free
+			WHERE d.workflow_id = free.workflow_id AND d.slot = free.slot
+			RETURNING d.workflow_id, d.n
+		),
 		summed AS (SELECT workflow_id, sum(n) AS n FROM moved GROUP BY workflow_id)
 		UPDATE workflows w SET task_count = w.task_count + summed.n FROM summed WHERE w.id = summed.workflow_id`)
 }

@@ -123,8 +123,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 		kb := &query{}
 		kb.and("w.owner_id = " + kb.arg(owner))
 		if spec.kept(kb, lq.Filter) {
-			st.count = strings.Replace(count, "count(*)", sumTaskCounts, 1) +
-				" FROM workflows w" + kb.whereSQL()
+			st.count = strings.Replace(count, "count(*)", keptTaskCount(kb.whereSQL()), 1)
 			st.countArgs = kb.args
 		}
 	}

@@ -48,10 +48,10 @@ func (s *scope) writer() conn {
 	return s.db.writer()
 }
 
-const projectSelect = `
+var projectSelect = `
 	SELECT p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at,
 		(SELECT count(*) FROM workflows w WHERE w.project_id = p.id AND w.owner_id = p.owner_id),
-		(SELECT ` + sumTaskCounts + ` FROM workflows w WHERE w.project_id = p.id AND w.owner_id = p.owner_id)
+		` + keptTaskCount(" WHERE w.project_id = p.id AND w.owner_id = p.owner_id") + `
 	FROM projects p`
 
 func scanProject(row interface{ Scan(...any) error }) (*flowtrack.Project, error) {

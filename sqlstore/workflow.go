@@ -15,8 +15,15 @@ import (
 const workflowTaskCount = `(w.task_count + COALESCE((SELECT CAST(sum(d.n) AS BIGINT) FROM task_count_deltas d
 	WHERE d.workflow_id = w.id), 0))`
 
-// sumTaskCounts is the number of tasks of the workflows w selected.
-const sumTaskCounts = `CAST(COALESCE(sum(` + workflowTaskCount + `), 0) AS BIGINT)`
+// keptTaskCount is the number of tasks of the workflows w that where
+// selects: their rows' counts plus their unfolded changes. The changes
+// are summed in one lookup of the workflows' keys, not one per workflow
+// (which made a count of 40 workflows half as fast as counting 100 tasks).
+func keptTaskCount(where string) string {
+	return `((SELECT CAST(COALESCE(sum(w.task_count), 0) AS BIGINT) FROM workflows w` + where + `) +
+		(SELECT CAST(COALESCE(sum(d.n), 0) AS BIGINT) FROM task_count_deltas d
+			WHERE d.workflow_id IN (SELECT w.id FROM workflows w` + where + `)))`
+}
 
 const workflowSelect = `
 	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at, ` + workflowTaskCount + `
