@@ -22,16 +22,25 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Open connects to the database at url. It does not migrate: the store's
+// DefaultMaxConns is a process's pool size when none is configured: two
+// connections per core of this process, at least four. More made
+// PostgreSQL's backends and the server contend for the same cores when
+// both share a machine, with no gain in throughput.
+func DefaultMaxConns() int { return max(4, 2*runtime.NumCPU()) }
+
+// Open connects to the database at url with a pool of up to maxConns
+// connections (DefaultMaxConns when 0). It does not migrate: the store's
 // Ready check reports ErrMigrationsPending until `flowtrack migrate` ran.
-func Open(ctx context.Context, url string) (*sqlstore.DB, *sqlstore.Migrations, error) {
+func Open(ctx context.Context, url string, maxConns int) (*sqlstore.DB, *sqlstore.Migrations, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}
-	n := max(8, 4*runtime.NumCPU())
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns()
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("postgres: %w", err)

@@ -59,7 +59,7 @@ func Open(t testing.TB, engine string) *sqlstore.DB {
 		return db
 	case "postgres":
 		dbURL := CreatePostgresDatabase(t)
-		db, m, err := postgres.Open(ctx, dbURL)
+		db, m, err := postgres.Open(ctx, dbURL, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

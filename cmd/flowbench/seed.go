@@ -75,7 +75,7 @@ func openStore(ctx context.Context, dbURL string) (*sqlstore.DB, error) {
 	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
 		return sqlite.Open(ctx, path)
 	}
-	db, m, err := postgres.Open(ctx, dbURL)
+	db, m, err := postgres.Open(ctx, dbURL, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ type config struct {
 	addr        string
 	engine      string // "sqlite" or "postgres"
 	dsn         string // the SQLite path or the PostgreSQL URL
+	maxConns    int    // PostgreSQL pool size, 0 for the default
 	secretKey   []byte
 	accessTTL   time.Duration
 	refreshTTL  time.Duration
@@ -63,6 +64,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.engine, c.dsn = "postgres", dbURL
 	default:
 		return nil, errors.New("FLOWTRACK_DATABASE_URL: must start with sqlite: or postgres://")
+	}
+	if v := getenv("FLOWTRACK_DATABASE_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return nil, fmt.Errorf("FLOWTRACK_DATABASE_MAX_CONNS: %q is not a number of connections from 1 to 10000", v)
+		}
+		c.maxConns = n
 	}
 	var err error
 	if c.accessTTL, err = duration(getenv, "FLOWTRACK_ACCESS_TOKEN_LIFETIME", "5m"); err != nil {
@@ -168,7 +176,7 @@ func (c *config) openStore(ctx context.Context) (*sqlstore.DB, *sqlstore.Migrati
 		db, err := sqlite.Open(ctx, c.dsn)
 		return db, nil, err
 	}
-	return postgres.Open(ctx, c.dsn)
+	return postgres.Open(ctx, c.dsn, c.maxConns)
 }
 
 // openCurrentStore opens the configured database for serving: SQLite is

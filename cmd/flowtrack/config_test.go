@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowtrack/flowtrack/postgres"
 	"github.com/flowtrack/flowtrack/storetest"
 )
 
@@ -93,5 +94,32 @@ func TestCreateSuperuser(t *testing.T) {
 		strings.NewReader("piped-pass-phrase\n"), &out, &syncBuffer{})
 	if err != nil {
 		t.Fatalf("password from standard input: %v", err)
+	}
+}
+
+func TestDatabaseMaxConns(t *testing.T) {
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		t.Skip("PostgreSQL tests are off: " + storetest.PostgresEnv + " is not set")
+	}
+	for _, c := range []struct {
+		value string
+		want  int
+	}{{"", postgres.DefaultMaxConns()}, {"3", 3}} {
+		cfg, err := loadConfig(fakeEnv(map[string]string{
+			"FLOWTRACK_DATABASE_URL":       storetest.CreatePostgresDatabase(t),
+			"FLOWTRACK_SECRET_KEY":         strings.Repeat("k", 40),
+			"FLOWTRACK_DATABASE_MAX_CONNS": c.value,
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, _, err := cfg.openStore(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := db.SQL().Stats().MaxOpenConnections; got != c.want {
+			t.Errorf("FLOWTRACK_DATABASE_MAX_CONNS=%q: pool of %d connections, want %d", c.value, got, c.want)
+		}
+		db.Close()
 	}
 }

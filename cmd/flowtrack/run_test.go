@@ -56,6 +56,8 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"refresh lifetime", "FLOWTRACK_REFRESH_TOKEN_LIFETIME", "0"},
 		{"signup", "FLOWTRACK_ALLOW_SIGNUP", "maybe"},
 		{"secure cookies", "FLOWTRACK_SECURE_COOKIES", "https"},
+		{"pool size", "FLOWTRACK_DATABASE_MAX_CONNS", "0"},
+		{"pool size not a number", "FLOWTRACK_DATABASE_MAX_CONNS", "many"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
