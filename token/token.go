@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -83,17 +84,34 @@ type Issuer struct {
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	parser     *jwt.Parser
+	now        func() time.Time
+
+	// verified holds the claims of tokens whose signature has been
+	// checked, by the token's text, so that a client's requests with one
+	// access token skip the HMAC and the decoding of its claims after the
+	// first (a tenth of a read's CPU). Any other text, a tampered copy
+	// included, is verified in full.
+	mu       sync.RWMutex
+	verified map[string]Claims
 }
+
+// maxVerified bounds Issuer.verified (about 350 bytes a token); when full
+// it is emptied and fills again with the tokens in use.
+const maxVerified = 4096
 
 // NewIssuer returns an Issuer of tokens with the given lifetimes.
 func NewIssuer(key []byte, accessTTL, refreshTTL time.Duration) *Issuer {
-	return &Issuer{
+	is := &Issuer{
 		key:        key,
 		accessTTL:  accessTTL,
 		refreshTTL: refreshTTL,
-		// Only HS256: the alg header never chooses the algorithm.
-		parser: jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired()),
+		now:        time.Now,
+		verified:   map[string]Claims{},
 	}
+	// Only HS256: the alg header never chooses the algorithm.
+	is.parser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return is.now() }))
+	return is
 }
 
 // Issue signs a new token of the kind for a user, issued at now.
@@ -116,13 +134,23 @@ func (is *Issuer) Issue(kind string, userID int64, now time.Time) (string, Claim
 // Parse verifies a token's signature and expiry and, unless kind is empty,
 // its type. Failures are *Error with SimpleJWT's message.
 func (is *Issuer) Parse(s, kind string) (*Claims, error) {
-	var c Claims
-	_, err := is.parser.ParseWithClaims(s, &c, func(*jwt.Token) (any, error) { return is.key, nil })
+	is.mu.RLock()
+	c, ok := is.verified[s]
+	is.mu.RUnlock()
+	// Within a second of its expiry a token is verified in full, which
+	// tells expired from valid exactly as the library does.
+	if !ok || is.now().Unix() >= c.ExpiresAt-1 {
+		c = Claims{}
+		_, err := is.parser.ParseWithClaims(s, &c, func(*jwt.Token) (any, error) { return is.key, nil })
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenSignatureInvalid):
+			return nil, &Error{MsgExpired}
+		case err != nil:
+			return nil, &Error{MsgInvalid}
+		}
+		is.remember(s, c)
+	}
 	switch {
-	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return nil, &Error{MsgExpired}
-	case err != nil:
-		return nil, &Error{MsgInvalid}
 	case c.JTI == "":
 		return nil, &Error{MsgNoID}
 	case kind != "" && c.TokenType == "":
@@ -131,6 +159,16 @@ func (is *Issuer) Parse(s, kind string) (*Claims, error) {
 		return nil, &Error{MsgWrongType}
 	}
 	return &c, nil
+}
+
+// remember records a verified token's claims.
+func (is *Issuer) remember(s string, c Claims) {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	if len(is.verified) >= maxVerified {
+		clear(is.verified)
+	}
+	is.verified[s] = c
 }
 
 // NewJTI returns a random token id: 32 lowercase hex characters, as
