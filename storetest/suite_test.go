@@ -4,9 +4,12 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/postgres"
 	"github.com/flowtrack/flowtrack/sqlstore"
 )
 
@@ -20,7 +23,8 @@ func TestConformance(t *testing.T) {
 // TestFoldSkipsHeldChanges checks that PostgreSQL's background fold of
 // task count changes takes only the changes no transaction holds: a
 // writer left open on one workflow must not stop another workflow's
-// changes from being folded (the fold of migration task_counts waited).
+// changes from being folded, nor may a request holding a workflow's row
+// (the fold of migration task_counts waited for both).
 func TestFoldSkipsHeldChanges(t *testing.T) {
 	if !slices.Contains(Engines(), "postgres") {
 		return // the fold is PostgreSQL's; SQLite writes the counts directly
@@ -30,13 +34,24 @@ func TestFoldSkipsHeldChanges(t *testing.T) {
 	aliceID, alice := newScope(t, db, "alice")
 	p := mustProject(t, alice, "P")
 	held, free := mustWorkflow(t, alice, p.ID, "held"), mustWorkflow(t, alice, p.ID, "free")
+	locked := mustWorkflow(t, alice, p.ID, "locked")
+
+	// A request holds a workflow's row, as a workflow's update does, while
+	// that workflow has a change to fold.
+	lockTx, err := db.SQL().BeginTx(ctx, nil)
+	ok(t, err, "begin")
+	defer lockTx.Rollback()
+	_, err = lockTx.ExecContext(ctx, `SELECT id FROM workflows WHERE id = $1 FOR UPDATE`, locked.ID)
+	ok(t, err, "lock a workflow")
+	_, err = db.SQL().ExecContext(ctx, `INSERT INTO task_count_deltas (workflow_id, slot, n) VALUES ($1, 98, 0)`, locked.ID)
+	ok(t, err, "a change of the locked workflow")
 
 	// A writer holds a change row of one workflow, as an upsert into an
 	// existing row does until its transaction ends: a committed row,
 	// then locked (again if the fold took it in between).
 	var tx *sql.Tx
 	for tx == nil {
-		_, err := db.SQL().ExecContext(ctx, `INSERT INTO task_count_deltas (workflow_id, slot, n) VALUES ($1, 99, 0)
+		_, err = db.SQL().ExecContext(ctx, `INSERT INTO task_count_deltas (workflow_id, slot, n) VALUES ($1, 99, 0)
 			ON CONFLICT DO NOTHING`, held.ID)
 		ok(t, err, "insert a change row")
 		tx, err = db.SQL().BeginTx(ctx, nil)
@@ -49,7 +64,7 @@ func TestFoldSkipsHeldChanges(t *testing.T) {
 		}
 	}
 	defer tx.Rollback()
-	_, err := tx.ExecContext(ctx, `INSERT INTO tasks (owner_id, project_id, workflow_id, title, created_at, updated_at)
+	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (owner_id, project_id, workflow_id, title, created_at, updated_at)
 		VALUES ($1, $2, $3, 'held open', 0, 0)`, aliceID, p.ID, held.ID)
 	ok(t, err, "insert in the open transaction")
 
@@ -63,7 +78,7 @@ func TestFoldSkipsHeldChanges(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for unfolded(free.ID) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("the changes of a workflow no one holds were not folded in 10 s while another workflow's were held")
+			t.Fatal("the changes of a workflow no one holds were not folded in 10 s while another's changes and another's row were held")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -72,8 +87,87 @@ func TestFoldSkipsHeldChanges(t *testing.T) {
 	same(t, "folded task_count", kept, int64(3))
 
 	ok(t, tx.Commit(), "commit")
+	ok(t, lockTx.Commit(), "commit the lock")
 	got, err := alice.WorkflowGet(ctx, held.ID)
 	ok(t, err, "WorkflowGet")
 	same(t, "task count after commit", got.TaskCount, int64(1))
 	keptCountsAgree(t, db)
+}
+
+// TestFoldsOfTwoProcesses checks that two processes on one PostgreSQL
+// database, each folding task count changes five times a second while
+// both create, move and delete tasks, keep every count exact.
+func TestFoldsOfTwoProcesses(t *testing.T) {
+	if !slices.Contains(Engines(), "postgres") {
+		return // the fold is PostgreSQL's; SQLite writes the counts directly
+	}
+	ctx := t.Context()
+	dbURL := CreatePostgresDatabase(t)
+	var stores []*sqlstore.DB
+	for range 2 {
+		db, m, err := postgres.Open(ctx, dbURL, 0)
+		ok(t, err, "open")
+		t.Cleanup(func() { db.Close() })
+		_, err = m.Up(ctx)
+		ok(t, err, "migrate")
+		stores = append(stores, db)
+	}
+	aliceID, _ := newScope(t, stores[0], "alice")
+	alice := []flowtrack.Scope{stores[0].ForUser(aliceID), stores[1].ForUser(aliceID)}
+	p := mustProject(t, alice[0], "P")
+	var workflows []int64
+	for i := range 3 {
+		workflows = append(workflows, mustWorkflow(t, alice[0], p.ID, fmt.Sprint("W", i)).ID)
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	stop := time.Now().Add(1500 * time.Millisecond)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := alice[g%2]
+			for i := 0; time.Now().Before(stop); i++ {
+				task, err := s.TaskCreate(ctx, flowtrack.TaskInput{
+					WorkflowID: flowtrack.Some(workflows[i%3]), Title: flowtrack.Some(fmt.Sprint("T", g, "-", i))})
+				if err == nil && i%4 == 1 {
+					_, err = s.TaskUpdate(ctx, task.ID, flowtrack.TaskInput{WorkflowID: flowtrack.Some(workflows[(i+1)%3])}, nil)
+				}
+				if err == nil && i%4 == 2 {
+					err = s.TaskDelete(ctx, task.ID, nil)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("write: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var pending int
+		ok(t, stores[0].SQL().QueryRowContext(ctx, `SELECT count(*) FROM task_count_deltas`).Scan(&pending), "count deltas")
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d count changes still unfolded 10 s after the writes", pending)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, id := range workflows {
+		var kept, actual int64
+		ok(t, stores[0].SQL().QueryRowContext(ctx, `SELECT task_count, (SELECT count(*) FROM tasks WHERE workflow_id = $1)
+			FROM workflows WHERE id = $1`, id).Scan(&kept, &actual), "counts")
+		if actual == 0 {
+			t.Fatalf("workflow %d has no tasks: the writes did not run", id)
+		}
+		same(t, fmt.Sprint("workflow ", id, " folded task_count"), kept, actual)
+	}
 }

@@ -8,13 +8,21 @@
 -- The slot is the backend's: concurrent writers to one workflow add to
 -- different rows, so they seldom wait for each other's commits.
 LOCK TABLE task_count_deltas IN ACCESS EXCLUSIVE MODE;
-WITH moved AS (DELETE FROM task_count_deltas RETURNING workflow_id, n),
-summed AS (SELECT workflow_id, sum(n) AS n FROM moved GROUP BY workflow_id)
-UPDATE workflows w SET task_count = w.task_count + summed.n FROM summed WHERE w.id = summed.workflow_id;
+-- One row per workflow for the changes already here.
+WITH appended AS (DELETE FROM task_count_deltas RETURNING workflow_id, n)
+INSERT INTO task_count_deltas (workflow_id, n) SELECT workflow_id, sum(n) FROM appended GROUP BY workflow_id;
+-- Rows without a slot (those already here, and those a trigger of 00006
+-- waiting for this lock adds after it) each take one of their own, from 16
+-- up, so they never collide with each other nor with the 16 slots the new
+-- triggers use; the fold takes them like any other. This migration leaves
+-- workflows alone: requests that lock a workflow and then read its changes
+-- would deadlock with it.
+CREATE SEQUENCE task_count_delta_slots AS INTEGER MINVALUE 16 START 16 CYCLE;
 DROP INDEX task_count_deltas_workflow;
-ALTER TABLE task_count_deltas ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE task_count_deltas ADD COLUMN slot INTEGER NOT NULL DEFAULT nextval('task_count_delta_slots');
+ALTER SEQUENCE task_count_delta_slots OWNED BY task_count_deltas.slot;
 ALTER TABLE task_count_deltas ADD PRIMARY KEY (workflow_id, slot);
--- Statistics taken of the appended rows would mislead the planner.
+-- Statistics taken of appended rows would mislead the planner.
 ANALYZE task_count_deltas;
 
 -- Rows are added in workflow order, so two statements of one slot that
