@@ -30,9 +30,14 @@ const pragmas = "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synch
 // busyTimeout is how many milliseconds a statement waits for a lock.
 const busyTimeout = "10000"
 
+// DefaultReaders is the size of the readers' pool when none is
+// configured: two connections per core, at least four.
+func DefaultReaders() int { return max(4, 2*runtime.NumCPU()) }
+
 // Open opens (creating it if needed) the SQLite database at path, applies
-// its pending migrations and returns the store.
-func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+// its pending migrations and returns the store. It keeps one writer and
+// up to readers connections for reads (DefaultReaders when 0).
+func Open(ctx context.Context, path string, readers int) (*sqlstore.DB, error) {
 	name := "file:" + (&url.URL{Path: path}).EscapedPath()
 	// One writer connection whose transactions take the write lock at
 	// BEGIN: writes queue in Go instead of failing with "database is locked".
@@ -47,9 +52,11 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		write.Close()
 		return nil, err
 	}
-	n := max(4, 2*runtime.NumCPU())
-	read.SetMaxOpenConns(n)
-	read.SetMaxIdleConns(n)
+	if readers <= 0 {
+		readers = DefaultReaders()
+	}
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
 	if err := migrate(ctx, write); err != nil {
 		write.Close()
 		read.Close()

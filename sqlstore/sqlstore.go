@@ -216,3 +216,7 @@ func (db *DB) Statements() int64 { return db.statements.Load() }
 // SQL returns the write pool, for tests and tools that check what the
 // database itself enforces. The API never sees it.
 func (db *DB) SQL() *sql.DB { return db.write.db }
+
+// ReadStats reports on the pool that runs reads (on SQLite the readers',
+// beside the one writer; on PostgreSQL the one pool).
+func (db *DB) ReadStats() sql.DBStats { return db.read.db.Stats() }

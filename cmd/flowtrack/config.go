@@ -27,7 +27,7 @@ type config struct {
 	addr        string
 	engine      string // "sqlite" or "postgres"
 	dsn         string // the SQLite path or the PostgreSQL URL
-	maxConns    int    // PostgreSQL pool size, 0 for the default
+	maxConns    int    // connections for reads and writes (SQLite: readers), 0 for the default
 	secretKey   []byte
 	accessTTL   time.Duration
 	refreshTTL  time.Duration
@@ -173,7 +173,7 @@ func deriveKey(secret []byte, purpose string) []byte {
 // PostgreSQL is returned with its migrations for the caller to apply or check.
 func (c *config) openStore(ctx context.Context) (*sqlstore.DB, *sqlstore.Migrations, error) {
 	if c.engine == "sqlite" {
-		db, err := sqlite.Open(ctx, c.dsn)
+		db, err := sqlite.Open(ctx, c.dsn, c.maxConns)
 		return db, nil, err
 	}
 	return postgres.Open(ctx, c.dsn, c.maxConns)

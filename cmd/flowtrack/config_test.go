@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flowtrack/flowtrack/postgres"
+	"github.com/flowtrack/flowtrack/sqlite"
 	"github.com/flowtrack/flowtrack/storetest"
 )
 
@@ -98,15 +99,21 @@ func TestCreateSuperuser(t *testing.T) {
 }
 
 func TestDatabaseMaxConns(t *testing.T) {
-	if os.Getenv(storetest.PostgresEnv) == "" {
-		t.Skip("PostgreSQL tests are off: " + storetest.PostgresEnv + " is not set")
+	type poolCase struct {
+		engine, value string
+		want          int
 	}
-	for _, c := range []struct {
-		value string
-		want  int
-	}{{"", postgres.DefaultMaxConns()}, {"3", 3}} {
+	cases := []poolCase{{"sqlite", "", sqlite.DefaultReaders()}, {"sqlite", "3", 3}}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		cases = append(cases, poolCase{"postgres", "", postgres.DefaultMaxConns()}, poolCase{"postgres", "3", 3})
+	}
+	for _, c := range cases {
+		url := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+		if c.engine == "postgres" {
+			url = storetest.CreatePostgresDatabase(t)
+		}
 		cfg, err := loadConfig(fakeEnv(map[string]string{
-			"FLOWTRACK_DATABASE_URL":       storetest.CreatePostgresDatabase(t),
+			"FLOWTRACK_DATABASE_URL":       url,
 			"FLOWTRACK_SECRET_KEY":         strings.Repeat("k", 40),
 			"FLOWTRACK_DATABASE_MAX_CONNS": c.value,
 		}))
@@ -117,8 +124,9 @@ func TestDatabaseMaxConns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := db.SQL().Stats().MaxOpenConnections; got != c.want {
-			t.Errorf("FLOWTRACK_DATABASE_MAX_CONNS=%q: pool of %d connections, want %d", c.value, got, c.want)
+		// On SQLite the setting sizes the readers' pool.
+		if got := db.ReadStats().MaxOpenConnections; got != c.want {
+			t.Errorf("%s, FLOWTRACK_DATABASE_MAX_CONNS=%q: pool of %d connections, want %d", c.engine, c.value, got, c.want)
 		}
 		db.Close()
 	}

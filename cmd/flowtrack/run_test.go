@@ -191,7 +191,7 @@ func TestServeDefaultsAndShutdown(t *testing.T) {
 		t.Fatal("no task was acknowledged before shutdown")
 	}
 
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
