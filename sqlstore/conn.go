@@ -16,6 +16,7 @@ const maxCachedStatements = 2000
 // is given; pgx keeps its own cache for PostgreSQL).
 type pool struct {
 	db      *sql.DB
+	gate    chan struct{} // see enter; nil for a pool of no set size
 	cache   bool
 	count   *atomic.Int64 // statements run, shared by a store's pools
 	mu      sync.RWMutex
@@ -24,7 +25,40 @@ type pool struct {
 }
 
 func newPool(db *sql.DB, cache bool, count *atomic.Int64) *pool {
-	return &pool{db: db, cache: cache, count: count, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+	p := &pool{db: db, cache: cache, count: count, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+	if n := db.Stats().MaxOpenConnections; n > 0 {
+		p.gate = make(chan struct{}, n)
+	}
+	return p
+}
+
+// enter admits callers to take a connection from the pool in the order
+// they came, at most as many at once as it has connections, and returns
+// the function to call once the connection is taken. database/sql hands a
+// freed connection to a random one of its waiters, so with 32 requests
+// queued for SQLite's one writer some waited many turns: the p99 of
+// creates was 13 times their median. A channel's waiters are served in
+// order.
+func (p *pool) enter(ctx context.Context) (leave func(), err error) {
+	if p.gate == nil {
+		return func() {}, nil
+	}
+	select {
+	case p.gate <- struct{}{}:
+		return func() { <-p.gate }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// begin starts a transaction on the pool, taking its turn.
+func (p *pool) begin(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	leave, err := p.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	return p.db.BeginTx(ctx, opts)
 }
 
 // stmt returns the cached statement of query, or nil to run it unprepared.
@@ -59,7 +93,12 @@ func (p *pool) stmt(ctx context.Context, query string, inTx bool) (*sql.Stmt, er
 
 // prepare prepares query on the pool and caches it.
 func (p *pool) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	leave, err := p.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := p.db.PrepareContext(ctx, query)
+	leave()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.pending, query)
@@ -116,6 +155,12 @@ func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 
 func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := c.prepared(ctx, query)
+	if err == nil && c.tx == nil {
+		var leave func()
+		if leave, err = c.p.enter(ctx); err == nil {
+			defer leave()
+		}
+	}
 	switch {
 	case err != nil:
 		return nil, err
@@ -129,6 +174,13 @@ func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := c.prepared(ctx, query)
+	if c.tx == nil {
+		// Without its turn (the context ended) the query reports the
+		// context's error from Scan.
+		if leave, err := c.p.enter(ctx); err == nil {
+			defer leave()
+		}
+	}
 	switch {
 	case err != nil:
 		// database/sql has no way to build a Row holding an error; the
@@ -145,6 +197,12 @@ func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := c.prepared(ctx, query)
+	if err == nil && c.tx == nil {
+		var leave func()
+		if leave, err = c.p.enter(ctx); err == nil {
+			defer leave()
+		}
+	}
 	switch {
 	case err != nil:
 		return nil, err

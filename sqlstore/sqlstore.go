@@ -140,7 +140,7 @@ type queryer interface {
 // inTx runs fn in a transaction on the write pool and commits it if fn
 // returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
-	tx, err := db.write.db.BeginTx(ctx, nil)
+	tx, err := db.write.begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -156,7 +156,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 
 // inReadTx runs fn in a read-only snapshot, so a count and its page agree.
 func (db *DB) inReadTx(ctx context.Context, fn func(tx conn) error) error {
-	tx, err := db.read.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
+	tx, err := db.read.begin(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

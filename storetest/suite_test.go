@@ -171,3 +171,49 @@ func TestFoldsOfTwoProcesses(t *testing.T) {
 		same(t, fmt.Sprint("workflow ", id, " folded task_count"), kept, actual)
 	}
 }
+
+// TestWritesTakeTurnsInOrder checks that writes queued for SQLite's one
+// writer connection run in the order they came: database/sql alone hands
+// a freed connection to a random waiter, and some requests waited many
+// turns.
+func TestWritesTakeTurnsInOrder(t *testing.T) {
+	ctx := t.Context()
+	db := Open(t, "sqlite")
+	_, alice := newScope(t, db, "alice")
+	mustProject(t, alice, "warm-up") // prepares the statement
+
+	// Hold the writer, queue the writes one after another, let them go.
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	ok(t, err, "begin")
+	const writes = 16
+	var wg sync.WaitGroup
+	for i := range writes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := alice.ProjectCreate(ctx, flowtrack.ProjectInput{Name: flowtrack.Some(fmt.Sprintf("P%02d", i))})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+		time.Sleep(20 * time.Millisecond) // until it waits its turn
+	}
+	ok(t, tx.Rollback(), "release the writer")
+	wg.Wait()
+
+	rows, err := db.SQL().QueryContext(ctx, `SELECT name FROM projects WHERE name <> 'warm-up' ORDER BY id`)
+	ok(t, err, "read the order")
+	defer rows.Close()
+	var order []string
+	for rows.Next() {
+		var name string
+		ok(t, rows.Scan(&name), "scan")
+		order = append(order, name)
+	}
+	for i, name := range order {
+		if want := fmt.Sprintf("P%02d", i); name != want {
+			t.Fatalf("writes ran in the order %v, not the order they came", order)
+		}
+	}
+	same(t, "writes", len(order), writes)
+}
