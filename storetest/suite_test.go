@@ -172,13 +172,28 @@ func TestFoldsOfTwoProcesses(t *testing.T) {
 	}
 }
 
-// TestWritesTakeTurnsInOrder checks that writes queued for SQLite's one
-// writer connection run in the order they came: database/sql alone hands
-// a freed connection to a random waiter, and some requests waited many
-// turns.
+// TestWritesTakeTurnsInOrder checks that writes queued for a pool's
+// connection run in the order they came: database/sql alone hands a freed
+// connection to a random waiter, and some requests waited many turns. On
+// SQLite the pool is the one writer; PostgreSQL's is opened with one
+// connection, so that the order shows.
 func TestWritesTakeTurnsInOrder(t *testing.T) {
+	EachEngine(t, func(t *testing.T, engine string) {
+		if engine == "sqlite" {
+			testWritesTakeTurnsInOrder(t, Open(t, engine))
+			return
+		}
+		db, m, err := postgres.Open(t.Context(), CreatePostgresDatabase(t), 1)
+		ok(t, err, "open with one connection")
+		t.Cleanup(func() { db.Close() })
+		_, err = m.Up(t.Context())
+		ok(t, err, "migrate")
+		testWritesTakeTurnsInOrder(t, db)
+	})
+}
+
+func testWritesTakeTurnsInOrder(t *testing.T, db *sqlstore.DB) {
 	ctx := t.Context()
-	db := Open(t, "sqlite")
 	_, alice := newScope(t, db, "alice")
 	mustProject(t, alice, "warm-up") // prepares the statement
 
