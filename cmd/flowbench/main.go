@@ -100,11 +100,18 @@ func engineName(db string) string {
 	return "PostgreSQL"
 }
 
-// result is a scenario's median run and the server's peak memory.
-type result struct {
-	scenario
+// run is a scenario's median run and the server's peak memory.
+type run struct {
 	load
 	peakKB int64
+}
+
+// result is a FlowTrack scenario's run and, when it has one, that of the
+// bare scenario measured in turn with it.
+type result struct {
+	scenario
+	run
+	bare *run
 }
 
 func benchSize(ctx context.Context, o options, n int) error {
@@ -133,100 +140,136 @@ func benchSize(ctx context.Context, o options, n int) error {
 	if err != nil {
 		return err
 	}
+	bareList := &scenario{name: "bare list", method: "GET", path: "/bare/tasks/", conns: 32, token: access}
+	bareRead := &scenario{name: "bare read", method: "GET", path: fmt.Sprintf("/bare/tasks/%d/", ds.task), conns: 32, token: access}
+	bareInsert := &scenario{name: "bare insert", method: "POST", path: "/bare/tasks/", conns: 32, token: writer,
+		body: fmt.Sprintf(`{"workflow":%d,"project":%d,"title":"Bench task"}`, ds.writerWorkflow, ds.writerProject)}
 	// Reads first, then writes, which go to the writer's workflow.
-	bare := []scenario{
-		{name: "bare list", method: "GET", path: "/bare/tasks/", conns: 32, token: access},
-		{name: "bare read", method: "GET", path: fmt.Sprintf("/bare/tasks/%d/", ds.task), conns: 32, token: access},
-		{name: "bare insert", method: "POST", path: "/bare/tasks/", conns: 32, token: writer,
-			body: fmt.Sprintf(`{"workflow":%d,"project":%d,"title":"Bench task"}`, ds.writerWorkflow, ds.writerProject)},
-	}
-	flowtrack := []scenario{
-		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, token: access},
-		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, token: access},
-		{name: "cursor filtered", method: "GET", path: "/api/tasks/?cursor=&status=todo&ordering=-priority", conns: 32, token: access},
-		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, token: access},
-		{name: "list projects", method: "GET", path: "/api/projects/", conns: 32, token: access},
-		{name: "create task", method: "POST", path: "/api/tasks/", conns: 32, token: writer,
+	scenarios := []scenario{
+		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, token: access, bare: bareList},
+		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, token: access, bare: bareList},
+		{name: "cursor filtered", method: "GET", path: "/api/tasks/?cursor=&status=todo&ordering=-priority", conns: 32, token: access, bare: bareList},
+		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, token: access, bare: bareRead},
+		{name: "list projects", method: "GET", path: "/api/projects/", conns: 32, token: access, bare: bareList},
+		{name: "create task", method: "POST", path: "/api/tasks/", conns: 32, token: writer, bare: bareInsert,
 			body: fmt.Sprintf(`{"workflow":%d,"title":"Bench task","priority":"high"}`, ds.writerWorkflow)},
 		// Updates spread over many tasks: 32 clients renaming one task
 		// would measure the wait for its row lock, not the server.
-		{name: "update task", method: "PATCH", path: "/api/tasks/%d/", ids: ds.tasks, conns: 32, token: access,
+		{name: "update task", method: "PATCH", path: "/api/tasks/%d/", ids: ds.tasks, conns: 32, token: access, bare: bareInsert,
 			body: `{"title":"Renamed task"}`},
 		{name: "login", method: "POST", path: "/api/auth/login/", conns: 64,
 			body: fmt.Sprintf(`{"username":%q,"password":%q}`, benchUser, benchPassword)},
 	}
 
-	var results []result
+	// Both servers run for the whole size; only the one under load works.
 	bareSrv, err := start(ctx, dir, "bare", self, []string{"bare", "-db", ds.url, "-addr", "127.0.0.1:8190"}, env, "127.0.0.1:8190")
 	if err != nil {
 		return err
 	}
-	rs, err := measure(ctx, o, dir, bareSrv, bare, ds.restore)
-	bareSrv.stop()
-	if err != nil {
-		return err
-	}
-	results = append(results, rs...)
+	defer bareSrv.stop()
 	ftEnv := append(env, "FLOWTRACK_DATABASE_URL="+ds.url, "FLOWTRACK_ADDR=127.0.0.1:8191")
 	ftSrv, err := start(ctx, dir, "flowtrack", o.flowtrack, []string{"serve"}, ftEnv, "127.0.0.1:8191")
 	if err != nil {
 		return err
 	}
-	rs, err = measure(ctx, o, dir, ftSrv, flowtrack, ds.restore)
-	ftSrv.stop()
+	defer ftSrv.stop()
+	results, err := measure(ctx, o, dir, ftSrv, bareSrv, scenarios, ds.restore)
 	if err != nil {
 		return err
 	}
-	results = append(results, rs...)
 	report(os.Stdout, n, results)
 	return nil
 }
 
-// measure runs each scenario against a server: a warm-up, then the runs.
-// After a scenario that writes it calls restore, so that every scenario
-// meets the same data (and, on PostgreSQL, fresh planner statistics).
-func measure(ctx context.Context, o options, dir string, srv *process, list []scenario, restore func(context.Context) error) ([]result, error) {
+// measure runs each scenario against FlowTrack and its bare counterpart
+// in turn, run for run, so that a ratio compares two servers that met
+// the machine (and its neighbours) in the same state: measured minutes
+// apart, the same code's figures moved by a third. After a scenario that
+// writes it calls restore, so that every scenario meets the same data
+// (and, on PostgreSQL, fresh planner statistics).
+func measure(ctx context.Context, o options, dir string, ft, bare *process, list []scenario,
+	restore func(context.Context) error) ([]result, error) {
 	var out []result
 	for _, sc := range list {
-		if len(o.only) > 0 && !slices.Contains(o.only, sc.name) && !strings.HasPrefix(sc.name, "bare") {
+		if len(o.only) > 0 && !slices.Contains(o.only, sc.name) {
 			continue
 		}
-		script, err := wrkScript(dir, sc)
+		ftTarget, err := newTarget(dir, ft, sc)
 		if err != nil {
 			return nil, err
 		}
-		path := sc.path
-		if len(sc.ids) > 0 {
-			path = fmt.Sprintf(sc.path, sc.ids[0])
-		}
-		url := "http://" + srv.addr + path
-		if _, err := runWrk(ctx, url, script, sc.conns, o.warmup); err != nil {
-			return nil, err
-		}
-		srv.resetPeak()
-		var runs []load
-		for range o.runs {
-			l, err := runWrk(ctx, url, script, sc.conns, o.duration)
+		targets := []target{ftTarget}
+		if sc.bare != nil {
+			bareTarget, err := newTarget(dir, bare, *sc.bare)
 			if err != nil {
 				return nil, err
 			}
-			runs = append(runs, l)
+			targets = append(targets, bareTarget)
 		}
-		slices.SortFunc(runs, func(a, b load) int { return int(a.rps - b.rps) })
-		r := result{scenario: sc, load: runs[len(runs)/2], peakKB: srv.peakKB()}
-		for _, l := range runs {
-			r.errors = max(r.errors, l.errors)
+		runs := make([][]load, len(targets))
+		for _, t := range targets {
+			if _, err := runWrk(ctx, t.url, t.script, t.sc.conns, o.warmup); err != nil {
+				return nil, err
+			}
+			t.srv.resetPeak()
 		}
-		fmt.Fprintf(os.Stderr, "  %-16s %8.0f req/s  p50 %-9v p99 %-9v errors %d  peak %d MB\n",
+		for range o.runs {
+			for i, t := range targets {
+				l, err := runWrk(ctx, t.url, t.script, t.sc.conns, o.duration)
+				if err != nil {
+					return nil, err
+				}
+				runs[i] = append(runs[i], l)
+			}
+		}
+		r := result{scenario: sc, run: median(runs[0], ft)}
+		line := fmt.Sprintf("  %-16s %8.0f req/s  p50 %-9v p99 %-9v errors %d  peak %d MB",
 			sc.name, r.rps, r.p50, r.p99, r.errors, r.peakKB/1024)
+		if sc.bare != nil {
+			b := median(runs[1], bare)
+			r.bare = &b
+			line += fmt.Sprintf("  | %s %8.0f req/s  p99 %-9v errors %d", sc.bare.name, b.rps, b.p99, b.errors)
+		}
+		fmt.Fprintln(os.Stderr, line)
 		out = append(out, r)
-		if sc.method != "GET" {
+		if sc.method != "GET" || (sc.bare != nil && sc.bare.method != "GET") {
 			if err := restore(ctx); err != nil {
 				return nil, fmt.Errorf("restore after %s: %w", sc.name, err)
 			}
 		}
 	}
 	return out, nil
+}
+
+// target is a scenario aimed at one server.
+type target struct {
+	sc          scenario
+	srv         *process
+	url, script string
+}
+
+func newTarget(dir string, srv *process, sc scenario) (target, error) {
+	script, err := wrkScript(dir, sc)
+	if err != nil {
+		return target{}, err
+	}
+	path := sc.path
+	if len(sc.ids) > 0 {
+		path = fmt.Sprintf(sc.path, sc.ids[0])
+	}
+	return target{sc: sc, srv: srv, url: "http://" + srv.addr + path, script: script}, nil
+}
+
+// median returns the run of median throughput, with the most errors of
+// any run and the server's peak memory since its last reset.
+func median(runs []load, srv *process) run {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b load) int { return int(a.rps - b.rps) })
+	r := run{load: sorted[len(sorted)/2], peakKB: srv.peakKB()}
+	for _, l := range runs {
+		r.errors = max(r.errors, l.errors)
+	}
+	return r
 }
 
 // process is a server under test, pinned to the first core.
@@ -294,29 +337,27 @@ func (p *process) peakKB() int64 {
 	return 0
 }
 
-// baseline names the bare scenario each FlowTrack scenario is compared with.
-var baseline = map[string]string{
-	"list tasks": "bare list", "list filtered": "bare list", "cursor filtered": "bare list", "list projects": "bare list",
-	"read task": "bare read", "create task": "bare insert", "update task": "bare insert",
-}
-
-// report prints one size's results as a Markdown table.
+// report prints one size's results as a Markdown table: each FlowTrack
+// scenario beside the bare one measured in turn with it.
 func report(w io.Writer, n int, results []result) {
-	byName := map[string]result{}
-	for _, r := range results {
-		byName[r.name] = r
-	}
 	fmt.Fprintf(w, "\n%d tasks for the measured user:\n\n", n)
-	fmt.Fprintln(w, "| scenario | req/s | ratio | p50 | p99 | p99 ratio | errors | peak RSS |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| scenario | req/s | bare | ratio | p50 | p99 | bare p99 | p99 ratio | errors | peak RSS | bare RSS |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	ms := func(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+	mb := func(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
 	for _, r := range results {
-		ratio, p99ratio := "", ""
-		if b, ok := byName[baseline[r.name]]; ok && b.rps > 0 {
+		bareRPS, ratio, bareP99, p99ratio, bareRSS := "", "", "", "", ""
+		if b := r.bare; b != nil && b.rps > 0 {
+			bareRPS, bareP99, bareRSS = fmt.Sprintf("%.0f", b.rps), ms(b.p99), mb(b.peakKB)
 			ratio = fmt.Sprintf("%.2f", r.rps/b.rps)
 			p99ratio = fmt.Sprintf("%.2f", float64(r.p99)/float64(b.p99))
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %s | %v | %v | %s | %d | %.1f MB |\n", r.name, r.rps, ratio,
-			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), p99ratio, r.errors, float64(r.peakKB)/1024)
+		errors := strconv.Itoa(r.errors)
+		if r.bare != nil {
+			errors += " / " + strconv.Itoa(r.bare.errors)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.rps, bareRPS, ratio,
+			ms(r.p50), ms(r.p99), bareP99, p99ratio, errors, mb(r.peakKB), bareRSS)
 	}
 	fmt.Fprintln(w)
 }

@@ -31,6 +31,8 @@ type scenario struct {
 	// ids, when set, spread the requests over these objects: path holds
 	// a %d for the id, and each request takes one at random.
 	ids []int64
+	// bare is the bare handler's scenario this one is compared with.
+	bare *scenario
 }
 
 // wrkScript writes the Lua script that gives wrk the scenario's method,
