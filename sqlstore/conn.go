@@ -51,14 +51,17 @@ func (p *pool) enter(ctx context.Context) (leave func(), err error) {
 	}
 }
 
-// begin starts a transaction on the pool, taking its turn.
-func (p *pool) begin(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
-	leave, err := p.enter(ctx)
-	if err != nil {
-		return nil, err
+// begin starts a transaction on the pool, taking its turn, which the
+// transaction keeps until it ends: call the returned leave then.
+func (p *pool) begin(ctx context.Context, opts *sql.TxOptions) (tx *sql.Tx, leave func(), err error) {
+	if leave, err = p.enter(ctx); err != nil {
+		return nil, nil, err
 	}
-	defer leave()
-	return p.db.BeginTx(ctx, opts)
+	if tx, err = p.db.BeginTx(ctx, opts); err != nil {
+		leave()
+		return nil, nil, err
+	}
+	return tx, leave, nil
 }
 
 // stmt returns the cached statement of query, or nil to run it unprepared.
@@ -153,59 +156,124 @@ func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := c.prepared(ctx, query)
-	if err == nil && c.tx == nil {
-		var leave func()
-		if leave, err = c.p.enter(ctx); err == nil {
-			defer leave()
-		}
-	}
-	switch {
-	case err != nil:
-		return nil, err
-	case st != nil:
-		return st.QueryContext(ctx, args...)
-	case c.tx != nil:
-		return c.tx.QueryContext(ctx, query, args...)
-	}
-	return c.p.db.QueryContext(ctx, query, args...)
+// Rows are a query's rows; outside a transaction they keep the query's
+// turn (see enter) until they are closed, as they keep its connection.
+type Rows struct {
+	*sql.Rows
+	leave func()
 }
 
-func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := c.prepared(ctx, query)
-	if c.tx == nil {
-		// Without its turn (the context ended) the query reports the
-		// context's error from Scan.
-		if leave, err := c.p.enter(ctx); err == nil {
-			defer leave()
-		}
+// Next is sql.Rows' Next; at the end it gives back the turn.
+func (r *Rows) Next() bool {
+	if r.Rows.Next() {
+		return true
 	}
-	switch {
-	case err != nil:
-		// database/sql has no way to build a Row holding an error; the
-		// unprepared query reports the same error from Scan.
-		break
-	case st != nil:
-		return st.QueryRowContext(ctx, args...)
+	r.done()
+	return false
+}
+
+// Close is sql.Rows' Close, and gives back the turn.
+func (r *Rows) Close() error {
+	err := r.Rows.Close()
+	r.done()
+	return err
+}
+
+func (r *Rows) done() {
+	if r.leave != nil {
+		r.leave()
+		r.leave = nil
 	}
+}
+
+// Row is the one row of a query. As sql.Row, it keeps its connection,
+// and outside a transaction its turn, until Scan.
+type Row struct {
+	row   *sql.Row
+	err   error
+	leave func()
+}
+
+// Scan copies the row's columns into dest, as sql.Row's Scan.
+func (r *Row) Scan(dest ...any) error {
+	if r.leave != nil {
+		defer r.leave()
+	}
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
+}
+
+// turn takes the query's turn outside a transaction; leave is nil inside one.
+func (c conn) turn(ctx context.Context) (leave func(), err error) {
 	if c.tx != nil {
-		return c.tx.QueryRowContext(ctx, query, args...)
+		return nil, nil
 	}
-	return c.p.db.QueryRowContext(ctx, query, args...)
+	return c.p.enter(ctx)
+}
+
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*Rows, error) {
+	st, err := c.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	leave, err := c.turn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	switch {
+	case st != nil:
+		rows, err = st.QueryContext(ctx, args...)
+	case c.tx != nil:
+		rows, err = c.tx.QueryContext(ctx, query, args...)
+	default:
+		rows, err = c.p.db.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		if leave != nil {
+			leave()
+		}
+		return nil, err
+	}
+	return &Rows{Rows: rows, leave: leave}, nil
+}
+
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *Row {
+	st, err := c.prepared(ctx, query)
+	if err != nil {
+		return &Row{err: err}
+	}
+	leave, err := c.turn(ctx)
+	if err != nil {
+		return &Row{err: err}
+	}
+	r := &Row{leave: leave}
+	switch {
+	case st != nil:
+		r.row = st.QueryRowContext(ctx, args...)
+	case c.tx != nil:
+		r.row = c.tx.QueryRowContext(ctx, query, args...)
+	default:
+		r.row = c.p.db.QueryRowContext(ctx, query, args...)
+	}
+	return r
 }
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := c.prepared(ctx, query)
-	if err == nil && c.tx == nil {
-		var leave func()
-		if leave, err = c.p.enter(ctx); err == nil {
-			defer leave()
-		}
+	if err != nil {
+		return nil, err
+	}
+	leave, err := c.turn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if leave != nil {
+		defer leave()
 	}
 	switch {
-	case err != nil:
-		return nil, err
 	case st != nil:
 		return st.ExecContext(ctx, args...)
 	case c.tx != nil:

@@ -132,18 +132,19 @@ func (db *DB) ForUser(userID int64) flowtrack.Scope {
 
 // queryer is what a transaction and a pool have in common.
 type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *Row
+	QueryContext(ctx context.Context, query string, args ...any) (*Rows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // inTx runs fn in a transaction on the write pool and commits it if fn
 // returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
-	tx, err := db.write.begin(ctx, nil)
+	tx, leave, err := db.write.begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer leave()
 	if err := fn(conn{p: db.write, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -156,10 +157,11 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 
 // inReadTx runs fn in a read-only snapshot, so a count and its page agree.
 func (db *DB) inReadTx(ctx context.Context, fn func(tx conn) error) error {
-	tx, err := db.read.begin(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
+	tx, leave, err := db.read.begin(ctx, &sql.TxOptions{ReadOnly: db.engine.Name == "postgres"})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer leave()
 	defer tx.Rollback()
 	return fn(conn{p: db.read, tx: tx})
 }
