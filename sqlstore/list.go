@@ -20,6 +20,11 @@ type listSpec struct {
 	order   map[string]string // ordering field → SQL expression
 	search  []string          // case-folded columns a search term may match
 	filter  func(b *query, f flowtrack.Filter)
+	// around, if not nil, wraps the statement that selects a page of
+	// rows (columns, then WHERE, ORDER BY order and LIMIT) in one that
+	// adds what is counted for each, so that only the page's rows are
+	// counted for.
+	around func(page, order string) string
 	// kept, if not nil, adds to b, a query on "workflows w" of the
 	// owner, the conditions under which the sum of the workflows' task
 	// counts is the list's count, and tells whether the filter allows that.
@@ -62,6 +67,17 @@ type listSQL struct {
 	count, page string
 	countArgs   []any
 	q           *query
+	order       string
+	around      func(page, order string) string
+}
+
+// pageSQL is the page's statement with limit, its LIMIT clause.
+func (st listSQL) pageSQL(limit string) string {
+	page := st.page + " ORDER BY " + st.order + limit
+	if st.around != nil {
+		return st.around(page, st.order)
+	}
+	return page
 }
 
 // buildList writes the statements of a list for one owner. With
@@ -114,7 +130,9 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	st := listSQL{
 		count:     count + " FROM " + spec.table + where,
 		countArgs: slices.Clone(b.args),
-		page:      spec.columns + where + " ORDER BY " + strings.Join(orderSQL, ", "),
+		page:      spec.columns + where,
+		order:     strings.Join(orderSQL, ", "),
+		around:    spec.around,
 		q:         b,
 	}
 	// The count kept with the workflows, when the filter allows it, reads
@@ -145,7 +163,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 	err := func(tx conn) error {
 		var err error
 		if lq.Cursor != nil {
-			rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+b.arg(lq.Limit+1), b.args...)
+			rows, err = collect(ctx, tx, scan, st.pageSQL(" LIMIT "+b.arg(lq.Limit+1)), b.args...)
 			return err
 		}
 		var active sql.NullBool
@@ -163,7 +181,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 			s.proven = true
 		}
 		limit, offset := b.arg(lq.Limit), b.arg(lq.PageOffset(count))
-		rows, err = collect(ctx, tx, scan, st.page+" LIMIT "+limit+" OFFSET "+offset, b.args...)
+		rows, err = collect(ctx, tx, scan, st.pageSQL(" LIMIT "+limit+" OFFSET "+offset), b.args...)
 		return err
 	}(s.db.reader())
 	if err != nil {
@@ -198,7 +216,7 @@ func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq 
 		text string
 		args []any
 	}
-	statements := []statement{{st.page + " LIMIT " + st.q.arg(limit), st.q.args}}
+	statements := []statement{{st.pageSQL(" LIMIT " + st.q.arg(limit)), st.q.args}}
 	if lq.Cursor == nil {
 		statements = append(statements, statement{st.count, countArgs})
 	}
@@ -266,7 +284,7 @@ func keyset(b *query, exprs []string, desc []bool, key []any, reverse bool) stri
 }
 
 var projectList = listSpec{
-	table: "projects p", alias: "p", columns: projectSelect,
+	table: "projects p", alias: "p", columns: projectPageSelect, around: countedProjects,
 	order:  map[string]string{"name": "p.name", "created_at": "p.created_at", "updated_at": "p.updated_at"},
 	search: []string{"name_fold", "description_fold"},
 	filter: func(b *query, f flowtrack.Filter) {

@@ -54,6 +54,24 @@ var projectSelect = `
 		` + keptTaskCount(" WHERE w.project_id = p.id AND w.owner_id = p.owner_id") + `
 	FROM projects p`
 
+// projectColumns are a project's own columns, without its counts.
+const projectColumns = `p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at`
+
+const projectPageSelect = `SELECT ` + projectColumns + ` FROM projects p`
+
+// countedProjects adds their counts to a page of projects: one join of
+// their workflows, where projectSelect runs three lookups per project (a
+// page of ten projects was then half as fast as a page of tasks).
+func countedProjects(page, order string) string {
+	return `SELECT ` + projectColumns + `, count(w.id),
+		CAST(COALESCE(sum(w.task_count), 0) AS BIGINT) + COALESCE((SELECT CAST(sum(d.n) AS BIGINT) FROM task_count_deltas d
+			WHERE d.workflow_id IN (SELECT pw.id FROM workflows pw WHERE pw.project_id = p.id AND pw.owner_id = p.owner_id)), 0)
+	FROM (` + page + `) p
+	LEFT JOIN workflows w ON w.project_id = p.id AND w.owner_id = p.owner_id
+	GROUP BY ` + projectColumns + `
+	ORDER BY ` + order
+}
+
 func scanProject(row interface{ Scan(...any) error }) (*flowtrack.Project, error) {
 	var p flowtrack.Project
 	var created, updated int64
