@@ -47,7 +47,11 @@ func Open(ctx context.Context, path string, readers int) (*sqlstore.DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", name+"?"+pragmas+"&_pragma=query_only(1)")
+	// Each reader caches 500 KiB of pages, not SQLite's default 2 MiB: a
+	// count walking 100,000 rows filled every reader's cache and took the
+	// server from 26 MB to 48 MB, with no throughput to show for it
+	// (the operating system caches the file as well).
+	read, err := sql.Open("sqlite", name+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-500)")
 	if err != nil {
 		write.Close()
 		return nil, err
