@@ -343,21 +343,30 @@ func report(w io.Writer, n int, results []result) {
 	fmt.Fprintf(w, "\n%d tasks for the measured user:\n\n", n)
 	fmt.Fprintln(w, "| scenario | req/s | bare | ratio | p50 | p99 | bare p99 | p99 ratio | errors | peak RSS | bare RSS |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-	ms := func(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+	// A run in which no request was answered has no latencies: say so
+	// rather than print zeros.
+	ms := func(l load, d time.Duration) string {
+		if l.requests == 0 {
+			return "none answered"
+		}
+		return d.Round(10 * time.Microsecond).String()
+	}
 	mb := func(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
 	for _, r := range results {
 		bareRPS, ratio, bareP99, p99ratio, bareRSS := "", "", "", "", ""
 		if b := r.bare; b != nil && b.rps > 0 {
-			bareRPS, bareP99, bareRSS = fmt.Sprintf("%.0f", b.rps), ms(b.p99), mb(b.peakKB)
+			bareRPS, bareP99, bareRSS = fmt.Sprintf("%.0f", b.rps), ms(b.load, b.p99), mb(b.peakKB)
 			ratio = fmt.Sprintf("%.2f", r.rps/b.rps)
-			p99ratio = fmt.Sprintf("%.2f", float64(r.p99)/float64(b.p99))
+			if r.requests > 0 {
+				p99ratio = fmt.Sprintf("%.2f", float64(r.p99)/float64(b.p99))
+			}
 		}
 		errors := strconv.Itoa(r.errors)
 		if r.bare != nil {
 			errors += " / " + strconv.Itoa(r.bare.errors)
 		}
 		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.rps, bareRPS, ratio,
-			ms(r.p50), ms(r.p99), bareP99, p99ratio, errors, mb(r.peakKB), bareRSS)
+			ms(r.load, r.p50), ms(r.load, r.p99), bareP99, p99ratio, errors, mb(r.peakKB), bareRSS)
 	}
 	fmt.Fprintln(w)
 }
