@@ -156,15 +156,15 @@ func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// Rows are a query's rows; outside a transaction they keep the query's
+// turnRows are a query's rows; outside a transaction they keep the query's
 // turn (see enter) until they are closed, as they keep its connection.
-type Rows struct {
+type turnRows struct {
 	*sql.Rows
 	leave func()
 }
 
 // Next is sql.Rows' Next; at the end it gives back the turn.
-func (r *Rows) Next() bool {
+func (r *turnRows) Next() bool {
 	if r.Rows.Next() {
 		return true
 	}
@@ -173,31 +173,32 @@ func (r *Rows) Next() bool {
 }
 
 // Close is sql.Rows' Close, and gives back the turn.
-func (r *Rows) Close() error {
+func (r *turnRows) Close() error {
 	err := r.Rows.Close()
 	r.done()
 	return err
 }
 
-func (r *Rows) done() {
+func (r *turnRows) done() {
 	if r.leave != nil {
 		r.leave()
 		r.leave = nil
 	}
 }
 
-// Row is the one row of a query. As sql.Row, it keeps its connection,
+// turnRow is the one row of a query. As sql.Row, it keeps its connection,
 // and outside a transaction its turn, until Scan.
-type Row struct {
+type turnRow struct {
 	row   *sql.Row
 	err   error
 	leave func()
 }
 
 // Scan copies the row's columns into dest, as sql.Row's Scan.
-func (r *Row) Scan(dest ...any) error {
-	if r.leave != nil {
-		defer r.leave()
+func (r *turnRow) Scan(dest ...any) error {
+	if leave := r.leave; leave != nil {
+		r.leave = nil // the turn is given back once
+		defer leave()
 	}
 	if r.err != nil {
 		return r.err
@@ -213,7 +214,7 @@ func (c conn) turn(ctx context.Context) (leave func(), err error) {
 	return c.p.enter(ctx)
 }
 
-func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*Rows, error) {
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*turnRows, error) {
 	st, err := c.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -237,19 +238,19 @@ func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*Row
 		}
 		return nil, err
 	}
-	return &Rows{Rows: rows, leave: leave}, nil
+	return &turnRows{Rows: rows, leave: leave}, nil
 }
 
-func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *Row {
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *turnRow {
 	st, err := c.prepared(ctx, query)
 	if err != nil {
-		return &Row{err: err}
+		return &turnRow{err: err}
 	}
 	leave, err := c.turn(ctx)
 	if err != nil {
-		return &Row{err: err}
+		return &turnRow{err: err}
 	}
-	r := &Row{leave: leave}
+	r := &turnRow{leave: leave}
 	switch {
 	case st != nil:
 		r.row = st.QueryRowContext(ctx, args...)

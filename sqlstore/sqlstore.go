@@ -132,8 +132,8 @@ func (db *DB) ForUser(userID int64) flowtrack.Scope {
 
 // queryer is what a transaction and a pool have in common.
 type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *Row
-	QueryContext(ctx context.Context, query string, args ...any) (*Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *turnRow
+	QueryContext(ctx context.Context, query string, args ...any) (*turnRows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
