@@ -50,9 +50,12 @@ func (s *scope) writer() conn {
 
 var projectSelect = `
 	SELECT p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at,
-		(SELECT count(*) FROM workflows w WHERE w.project_id = p.id AND w.owner_id = p.owner_id),
-		` + keptTaskCount(" WHERE w.project_id = p.id AND w.owner_id = p.owner_id") + `
+		(SELECT count(*) FROM workflows w` + projectWorkflows + `),
+		` + keptTaskCount(projectWorkflows) + `
 	FROM projects p`
+
+// projectWorkflows selects the workflows w of project p.
+const projectWorkflows = " WHERE w.project_id = p.id AND w.owner_id = p.owner_id"
 
 // projectColumns are a project's own columns, without its counts.
 const projectColumns = `p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at`
@@ -64,8 +67,7 @@ const projectPageSelect = `SELECT ` + projectColumns + ` FROM projects p`
 // page of ten projects was then half as fast as a page of tasks).
 func countedProjects(page, order string) string {
 	return `SELECT ` + projectColumns + `, count(w.id),
-		CAST(COALESCE(sum(w.task_count), 0) AS BIGINT) + COALESCE((SELECT CAST(sum(d.n) AS BIGINT) FROM task_count_deltas d
-			WHERE d.workflow_id IN (SELECT pw.id FROM workflows pw WHERE pw.project_id = p.id AND pw.owner_id = p.owner_id)), 0)
+		CAST(COALESCE(sum(w.task_count), 0) AS BIGINT) + ` + unfoldedChanges(projectWorkflows) + `
 	FROM (` + page + `) p
 	LEFT JOIN workflows w ON w.project_id = p.id AND w.owner_id = p.owner_id
 	GROUP BY ` + projectColumns + `
