@@ -50,6 +50,7 @@ type options struct {
 	warmup    time.Duration
 	runs      int
 	only      []string
+	hold      bool
 }
 
 func bench(args []string) error {
@@ -63,6 +64,7 @@ func bench(args []string) error {
 	flags.DurationVar(&o.warmup, "warmup", 3*time.Second, "length of the warm-up before each scenario")
 	flags.IntVar(&o.runs, "runs", 3, "runs per scenario; the median is reported")
 	flags.StringVar(&only, "scenarios", "", "only these scenarios, comma-separated (default all)")
+	flags.BoolVar(&o.hold, "hold", false, "seed the first size, start both servers and keep them up for probing until interrupted; measure nothing")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -89,6 +91,9 @@ func bench(args []string) error {
 		if err := benchSize(ctx, o, n); err != nil {
 			return err
 		}
+		if o.hold {
+			break
+		}
 	}
 	return nil
 }
@@ -106,12 +111,12 @@ type run struct {
 	peakKB int64
 }
 
-// result is a FlowTrack scenario's run and, when it has one, that of the
-// bare scenario measured in turn with it.
+// result is a FlowTrack scenario's run and, when it has them, those of the
+// bare scenario and of the small user's measured in turn with it.
 type result struct {
 	scenario
 	run
-	bare *run
+	bare, small *run
 }
 
 func benchSize(ctx context.Context, o options, n int) error {
@@ -140,6 +145,11 @@ func benchSize(ctx context.Context, o options, n int) error {
 	if err != nil {
 		return err
 	}
+	small, _, err := issuer.Issue(token.Access, ds.smallID, time.Now())
+	if err != nil {
+		return err
+	}
+	const cursorPath = "/api/tasks/?cursor=&status=todo&ordering=-priority"
 	bareList := &scenario{name: "bare list", method: "GET", path: "/bare/tasks/", conns: 32, token: access}
 	bareRead := &scenario{name: "bare read", method: "GET", path: fmt.Sprintf("/bare/tasks/%d/", ds.task), conns: 32, token: access}
 	bareInsert := &scenario{name: "bare insert", method: "POST", path: "/bare/tasks/", conns: 32, token: writer,
@@ -148,7 +158,8 @@ func benchSize(ctx context.Context, o options, n int) error {
 	scenarios := []scenario{
 		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, token: access, bare: bareList},
 		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, token: access, bare: bareList},
-		{name: "cursor filtered", method: "GET", path: "/api/tasks/?cursor=&status=todo&ordering=-priority", conns: 32, token: access, bare: bareList},
+		{name: "cursor filtered", method: "GET", path: cursorPath, conns: 32, token: access, bare: bareList,
+			small: &scenario{name: "cursor, small user", method: "GET", path: cursorPath, conns: 32, token: small}},
 		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, token: access, bare: bareRead},
 		{name: "list projects", method: "GET", path: "/api/projects/", conns: 32, token: access, bare: bareList},
 		{name: "create task", method: "POST", path: "/api/tasks/", conns: 32, token: writer, bare: bareInsert,
@@ -173,6 +184,12 @@ func benchSize(ctx context.Context, o options, n int) error {
 		return err
 	}
 	defer ftSrv.stop()
+	if o.hold {
+		fmt.Printf("holding: database %s\nflowtrack http://%s, bare http://%s\nmeasured user's token: %s\nwriter's token: %s\ntask %d, workflow %d\n",
+			ds.url, ftSrv.addr, bareSrv.addr, access, writer, ds.task, ds.workflow)
+		<-ctx.Done()
+		return nil
+	}
 	results, err := measure(ctx, o, dir, ftSrv, bareSrv, scenarios, ds.restore)
 	if err != nil {
 		return err
@@ -198,13 +215,20 @@ func measure(ctx context.Context, o options, dir string, ft, bare *process, list
 		if err != nil {
 			return nil, err
 		}
+		// The counterparts measured in turn with FlowTrack's scenario.
 		targets := []target{ftTarget}
-		if sc.bare != nil {
-			bareTarget, err := newTarget(dir, bare, *sc.bare)
+		for _, c := range []struct {
+			sc  *scenario
+			srv *process
+		}{{sc.bare, bare}, {sc.small, ft}} {
+			if c.sc == nil {
+				continue
+			}
+			t, err := newTarget(dir, c.srv, *c.sc)
 			if err != nil {
 				return nil, err
 			}
-			targets = append(targets, bareTarget)
+			targets = append(targets, t)
 		}
 		runs := make([][]load, len(targets))
 		for _, t := range targets {
@@ -225,10 +249,17 @@ func measure(ctx context.Context, o options, dir string, ft, bare *process, list
 		r := result{scenario: sc, run: median(runs[0], ft)}
 		line := fmt.Sprintf("  %-16s %8.0f req/s  p50 %-9v p99 %-9v errors %d  peak %d MB",
 			sc.name, r.rps, r.p50, r.p99, r.errors, r.peakKB/1024)
+		next := 1
 		if sc.bare != nil {
-			b := median(runs[1], bare)
+			b := median(runs[next], bare)
 			r.bare = &b
+			next++
 			line += fmt.Sprintf("  | %s %8.0f req/s  p99 %-9v errors %d", sc.bare.name, b.rps, b.p99, b.errors)
+		}
+		if sc.small != nil {
+			m := median(runs[next], ft)
+			r.small = &m
+			line += fmt.Sprintf("  | %s %8.0f req/s  p99 %-9v errors %d", sc.small.name, m.rps, m.p99, m.errors)
 		}
 		fmt.Fprintln(os.Stderr, line)
 		out = append(out, r)
@@ -369,4 +400,10 @@ func report(w io.Writer, n int, results []result) {
 			ms(r.load, r.p50), ms(r.load, r.p99), bareP99, p99ratio, errors, mb(r.peakKB), bareRSS)
 	}
 	fmt.Fprintln(w)
+	for _, r := range results {
+		if m := r.small; m != nil && m.rps > 0 {
+			fmt.Fprintf(w, "%s, in the same minutes: %.0f req/s for the user with %d tasks, %.0f req/s (p99 %s) for a user with %d in the same database: %.2f.\n\n",
+				r.name, r.rps, n, m.rps, ms(m.load, m.p99), smallTasks, r.rps/m.rps)
+		}
+	}
 }

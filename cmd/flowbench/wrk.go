@@ -33,6 +33,10 @@ type scenario struct {
 	ids []int64
 	// bare is the bare handler's scenario this one is compared with.
 	bare *scenario
+	// small, when set, is the same request by the small user, measured
+	// on FlowTrack in turn with this one: how the cost grows with the
+	// user's data, free of the drift between sizes measured minutes apart.
+	small *scenario
 }
 
 // wrkScript writes the Lua script that gives wrk the scenario's method,
