@@ -185,8 +185,8 @@ func benchSize(ctx context.Context, o options, n int) error {
 	}
 	defer ftSrv.stop()
 	if o.hold {
-		fmt.Printf("holding: database %s\nflowtrack http://%s, bare http://%s\nmeasured user's token: %s\nwriter's token: %s\ntask %d, workflow %d\n",
-			ds.url, ftSrv.addr, bareSrv.addr, access, writer, ds.task, ds.workflow)
+		fmt.Printf("holding: database %s\nflowtrack http://%s, bare http://%s\nmeasured user's token: %s\nwriter's token: %s\nsmall user's token: %s\ntask %d, workflow %d\n",
+			ds.url, ftSrv.addr, bareSrv.addr, access, writer, small, ds.task, ds.workflow)
 		<-ctx.Done()
 		return nil
 	}
@@ -215,12 +215,16 @@ func measure(ctx context.Context, o options, dir string, ft, bare *process, list
 		if err != nil {
 			return nil, err
 		}
-		// The counterparts measured in turn with FlowTrack's scenario.
+		// The counterparts measured in turn with FlowTrack's scenario, and
+		// where each one's median goes.
+		r := result{scenario: sc}
 		targets := []target{ftTarget}
+		var into []**run // into[i] is for targets[i+1]
 		for _, c := range []struct {
-			sc  *scenario
-			srv *process
-		}{{sc.bare, bare}, {sc.small, ft}} {
+			sc   *scenario
+			srv  *process
+			into **run
+		}{{sc.bare, bare, &r.bare}, {sc.small, ft, &r.small}} {
 			if c.sc == nil {
 				continue
 			}
@@ -228,7 +232,7 @@ func measure(ctx context.Context, o options, dir string, ft, bare *process, list
 			if err != nil {
 				return nil, err
 			}
-			targets = append(targets, t)
+			targets, into = append(targets, t), append(into, c.into)
 		}
 		runs := make([][]load, len(targets))
 		for _, t := range targets {
@@ -246,20 +250,13 @@ func measure(ctx context.Context, o options, dir string, ft, bare *process, list
 				runs[i] = append(runs[i], l)
 			}
 		}
-		r := result{scenario: sc, run: median(runs[0], ft)}
+		r.run = median(runs[0], ft)
 		line := fmt.Sprintf("  %-16s %8.0f req/s  p50 %-9v p99 %-9v errors %d  peak %d MB",
 			sc.name, r.rps, r.p50, r.p99, r.errors, r.peakKB/1024)
-		next := 1
-		if sc.bare != nil {
-			b := median(runs[next], bare)
-			r.bare = &b
-			next++
-			line += fmt.Sprintf("  | %s %8.0f req/s  p99 %-9v errors %d", sc.bare.name, b.rps, b.p99, b.errors)
-		}
-		if sc.small != nil {
-			m := median(runs[next], ft)
-			r.small = &m
-			line += fmt.Sprintf("  | %s %8.0f req/s  p99 %-9v errors %d", sc.small.name, m.rps, m.p99, m.errors)
+		for i, t := range targets[1:] {
+			m := median(runs[i+1], t.srv)
+			*into[i] = &m
+			line += fmt.Sprintf("  | %s %8.0f req/s  p99 %-9v errors %d", t.sc.name, m.rps, m.p99, m.errors)
 		}
 		fmt.Fprintln(os.Stderr, line)
 		out = append(out, r)

@@ -187,8 +187,10 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 	if !strings.HasPrefix(dbURL, "sqlite:") {
 		// Write out what the load and the vacuum dirtied now, not during
 		// the first scenario. It takes a superuser (or pg_checkpoint);
-		// without, the first scenario may meet the checkpoint.
-		db.SQL().ExecContext(ctx, "CHECKPOINT")
+		// without, the run goes on and says so.
+		if _, err := db.SQL().ExecContext(ctx, "CHECKPOINT"); err != nil {
+			fmt.Fprintf(os.Stderr, "no checkpoint after the seed (%v): the first scenario may meet one\n", err)
+		}
 	}
 	ds.restore = func(ctx context.Context) error { return restore(ctx, dbURL, ds.writerID) }
 	fmt.Fprintf(os.Stderr, "seeded %d tasks for the measured user (+%d around) in %v\n", n, 2*max(1, n/10)+smallTasks+1, time.Since(start).Round(time.Millisecond))
