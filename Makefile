@@ -1,6 +1,6 @@
 # FlowTrack's commands. `make run` serves on SQLite with no set-up;
 # `make test` checks formatting and vet, runs every test (on PostgreSQL
-# too when a server is reachable), fuzzes the decoders briefly and runs
+# too when a server is reachable), fuzzes the decoders and the encoder briefly and runs
 # the admin panel's browser tests in Debian's Chromium.
 
 GO ?= go
@@ -58,6 +58,7 @@ gobench:
 fuzz:
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzRequestDecoding$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzListQuery$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzAppendJSON$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -137,6 +137,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // marshal encodes JSON as DRF renders it: compact, non-ASCII and <>&
 // unescaped.
 func marshal(v any) ([]byte, error) {
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(make([]byte, 0, 512))
+	}
+	return marshalReflect(v)
+}
+
+// marshalReflect is marshal by encoding/json, for bodies that do not
+// append their own JSON.
+func marshalReflect(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
