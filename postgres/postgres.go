@@ -11,8 +11,9 @@ import (
 	"io/fs"
 	"runtime"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -60,7 +61,36 @@ func Open(ctx context.Context, url string, maxConns int) (*sqlstore.DB, *sqlstor
 		IsTransient:       isTransient,
 		Ready:             m.Check,
 		Maintain:          func(ctx context.Context) { foldTaskCounts(ctx, db) },
+		Pipeline:          pipeline,
 	}), m, nil
+}
+
+// pipeline sends stmts as one batch over driverConn, a pgx connection of
+// the database/sql pool, and hands each one's rows to read in order.
+func pipeline(ctx context.Context, driverConn any, stmts []sqlstore.Statement, read func(int, sqlstore.Rows) error) error {
+	conn := driverConn.(*stdlib.Conn).Conn()
+	batch := &pgx.Batch{}
+	for _, st := range stmts {
+		batch.Queue(st.SQL, st.Args...)
+	}
+	results := conn.SendBatch(ctx, batch)
+	for i := range stmts {
+		rows, err := results.Query()
+		if err != nil {
+			results.Close()
+			return err
+		}
+		err = read(i, rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil {
+			results.Close()
+			return err
+		}
+	}
+	return results.Close()
 }
 
 // foldTaskCounts moves the task count changes that the triggers add up

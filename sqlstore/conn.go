@@ -18,14 +18,16 @@ type pool struct {
 	db      *sql.DB
 	gate    chan struct{} // see enter; nil for a pool of no set size
 	cache   bool
+	pipe    func(ctx context.Context, driverConn any, stmts []Statement, read func(i int, rows Rows) error) error
 	count   *atomic.Int64 // statements run, shared by a store's pools
 	mu      sync.RWMutex
 	stmts   map[string]*sql.Stmt
 	pending map[string]bool // being prepared in the background
 }
 
-func newPool(db *sql.DB, cache bool, count *atomic.Int64) *pool {
-	p := &pool{db: db, cache: cache, count: count, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+func newPool(db *sql.DB, engine Engine, count *atomic.Int64) *pool {
+	p := &pool{db: db, cache: engine.CacheStatements, pipe: engine.Pipeline, count: count,
+		stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 	if n := db.Stats().MaxOpenConnections; n > 0 {
 		p.gate = make(chan struct{}, n)
 	}
@@ -281,4 +283,39 @@ func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 		return c.tx.ExecContext(ctx, query, args...)
 	}
 	return c.p.db.ExecContext(ctx, query, args...)
+}
+
+// pipeline runs stmts and hands each one's rows to read, in order: in one
+// round trip on one connection where the engine can (a list's count and
+// page cost PostgreSQL's server one exchange, not two), else one after
+// another. read must not keep rows.
+func (c conn) pipeline(ctx context.Context, stmts []Statement, read func(i int, rows Rows) error) error {
+	if c.p.pipe == nil || c.tx != nil {
+		for i, st := range stmts {
+			rows, err := c.QueryContext(ctx, st.SQL, st.Args...)
+			if err != nil {
+				return err
+			}
+			err = read(i, rows)
+			if cerr := rows.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	c.p.count.Add(int64(len(stmts)))
+	leave, err := c.p.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	sc, err := c.p.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	return sc.Raw(func(driverConn any) error { return c.p.pipe(ctx, driverConn, stmts, read) })
 }

@@ -30,7 +30,7 @@ func TestQueriesKeepTheirTurn(t *testing.T) {
 			}
 			defer db.Close()
 			db.SetMaxOpenConns(2)
-			p := newPool(db, false, new(atomic.Int64))
+			p := newPool(db, Engine{}, new(atomic.Int64))
 			c := conn{p: p}
 			ctx := t.Context()
 

@@ -171,18 +171,44 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 		if account {
 			dest = append(dest, &active)
 		}
-		if err := tx.QueryRowContext(ctx, st.count, st.countArgs...).Scan(dest...); err != nil {
-			return err
-		}
-		if account {
+		checkAccount := func() error {
+			if !account {
+				return nil
+			}
 			if err := accountError(active); err != nil {
 				return err
 			}
 			s.proven = true
+			return nil
+		}
+		if lq.Last {
+			// The last page's offset depends on the count.
+			if err := tx.QueryRowContext(ctx, st.count, st.countArgs...).Scan(dest...); err != nil {
+				return err
+			}
+			if err := checkAccount(); err != nil {
+				return err
+			}
 		}
 		limit, offset := b.arg(lq.Limit), b.arg(lq.PageOffset(count))
-		rows, err = collect(ctx, tx, scan, st.pageSQL(" LIMIT "+limit+" OFFSET "+offset), b.args...)
-		return err
+		page := Statement{st.pageSQL(" LIMIT " + limit + " OFFSET " + offset), b.args}
+		if lq.Last {
+			rows, err = collect(ctx, tx, scan, page.SQL, page.Args...)
+			return err
+		}
+		// Otherwise count and page go together, in one round trip where
+		// the engine allows; the page is dropped if the account is not usable.
+		err = tx.pipeline(ctx, []Statement{{st.count, st.countArgs}, page}, func(i int, r Rows) error {
+			if i == 0 {
+				return scanOne(r, dest...)
+			}
+			rows, err = scanAll(r, scan)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return checkAccount()
 	}(s.db.reader())
 	if err != nil {
 		return nil, 0, err

@@ -43,6 +43,24 @@ type Engine struct {
 	// Release, when set, frees what Maintain works with, once it has
 	// stopped for good.
 	Release func() error
+	// Pipeline, when set, sends statements over driverConn (a connection
+	// of the pool, from sql.Conn's Raw) in one round trip and hands each
+	// one's rows to read, in order. Without it they run one after another.
+	Pipeline func(ctx context.Context, driverConn any, stmts []Statement, read func(i int, rows Rows) error) error
+}
+
+// Statement is a statement's text and its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Rows are a statement's result rows, as both database/sql and pgx
+// return them.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
 }
 
 // maintainEvery is how often Engine.Maintain runs.
@@ -63,10 +81,10 @@ type DB struct {
 // be the same pool).
 func New(read, write *sql.DB, engine Engine) *DB {
 	db := &DB{engine: engine}
-	db.read = newPool(read, engine.CacheStatements, &db.statements)
+	db.read = newPool(read, engine, &db.statements)
 	db.write = db.read
 	if write != read {
-		db.write = newPool(write, engine.CacheStatements, &db.statements)
+		db.write = newPool(write, engine, &db.statements)
 	}
 	if engine.Maintain != nil {
 		ctx, stop := context.WithCancel(context.Background())
@@ -200,6 +218,22 @@ func collect[T any](ctx context.Context, q queryer, scan func(interface{ Scan(..
 		return nil, err
 	}
 	defer rows.Close()
+	return scanAll(rows, scan)
+}
+
+// scanOne scans the first of rows into dest; no row is sql.ErrNoRows.
+func scanOne(rows Rows, dest ...any) error {
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	return rows.Scan(dest...)
+}
+
+// scanAll scans every one of rows.
+func scanAll[T any](rows Rows, scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, error) {
 	list := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
