@@ -67,7 +67,7 @@ const projectPageSelect = `SELECT ` + projectColumns + ` FROM projects p`
 // page of ten projects was then half as fast as a page of tasks).
 func countedProjects(page, order string) string {
 	return `SELECT ` + projectColumns + `, count(w.id),
-		CAST(COALESCE(sum(w.task_count), 0) AS BIGINT) + ` + unfoldedChanges(projectWorkflows) + `
+		CAST(COALESCE(sum(` + workflowTaskCount + `), 0) AS BIGINT)
 	FROM (` + page + `) p
 	LEFT JOIN workflows w ON w.project_id = p.id AND w.owner_id = p.owner_id
 	GROUP BY ` + projectColumns + `
