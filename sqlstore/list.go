@@ -29,6 +29,9 @@ type listSpec struct {
 	// owner, the conditions under which the sum of the workflows' task
 	// counts is the list's count, and tells whether the filter allows that.
 	kept func(b *query, f flowtrack.Filter) bool
+	// versioned tells that a count which walks the rows may be remembered
+	// with the owner's taskVersion (see countCache).
+	versioned bool
 }
 
 // query builds a statement's WHERE clause and its arguments.
@@ -69,6 +72,13 @@ type listSQL struct {
 	q           *query
 	order       string
 	around      func(page, order string) string
+	// version, when set, selects the owner's taskVersion (and, as the
+	// count does, is_active): the count may then come from the store's
+	// countCache, keyed by cacheKey, or from versionedCount, the count
+	// with the version it was taken at as its last column.
+	version        string
+	versionedCount string
+	cacheKey       string
 }
 
 // pageSQL is the page's statement with limit, its LIMIT clause.
@@ -87,8 +97,10 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	b := &query{}
 	b.and(spec.alias + ".owner_id = " + b.arg(owner))
 	count := "SELECT count(*)"
+	active := ""
 	if account {
-		count += ", (SELECT is_active FROM users WHERE id = $1)"
+		active = ", (SELECT is_active FROM users WHERE id = $1)"
+		count += active
 		if lq.Cursor != nil {
 			b.and(activeCaller)
 		}
@@ -143,7 +155,13 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 		if spec.kept(kb, lq.Filter) {
 			st.count = strings.Replace(count, "count(*)", keptTaskCount(kb.whereSQL()), 1)
 			st.countArgs = kb.args
+			return st
 		}
+	}
+	if spec.versioned {
+		st.version = "SELECT " + taskVersion + active
+		st.versionedCount = count + ", " + taskVersion + " FROM " + spec.table + where
+		st.cacheKey = st.count + "\x00" + fmt.Sprintf("%#v", st.countArgs)
 	}
 	return st
 }
@@ -166,27 +184,47 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 			rows, err = collect(ctx, tx, scan, st.pageSQL(" LIMIT "+b.arg(lq.Limit+1)), b.args...)
 			return err
 		}
+		// The first statement is the count, or the version a remembered
+		// count must have; either also tells whether the account is usable.
 		var active sql.NullBool
-		dest := []any{&count}
+		var version int64
+		first, dest := Statement{st.count, st.countArgs}, []any{&count}
+		if st.version != "" {
+			first, dest = Statement{st.version, []any{s.owner}}, []any{&version}
+		}
 		if account {
 			dest = append(dest, &active)
 		}
-		checkAccount := func() error {
-			if !account {
+		// finish checks the account and, where the count may be
+		// remembered, finds it.
+		finish := func() error {
+			if account {
+				if err := accountError(active); err != nil {
+					return err
+				}
+				s.proven = true
+			}
+			if st.version == "" {
 				return nil
 			}
-			if err := accountError(active); err != nil {
-				return err
-			}
-			s.proven = true
-			return nil
+			n, err := s.db.counts.get(ctx, st.cacheKey, version, func(ctx context.Context) (n, at int64, err error) {
+				var active sql.NullBool
+				dest := []any{&n, &at}
+				if account {
+					dest = []any{&n, &active, &at}
+				}
+				err = tx.QueryRowContext(ctx, st.versionedCount, st.countArgs...).Scan(dest...)
+				return n, at, err
+			})
+			count = int(n)
+			return err
 		}
 		if lq.Last {
 			// The last page's offset depends on the count.
-			if err := tx.QueryRowContext(ctx, st.count, st.countArgs...).Scan(dest...); err != nil {
+			if err := tx.QueryRowContext(ctx, first.SQL, first.Args...).Scan(dest...); err != nil {
 				return err
 			}
-			if err := checkAccount(); err != nil {
+			if err := finish(); err != nil {
 				return err
 			}
 		}
@@ -196,9 +234,10 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 			rows, err = collect(ctx, tx, scan, page.SQL, page.Args...)
 			return err
 		}
-		// Otherwise count and page go together, in one round trip where
-		// the engine allows; the page is dropped if the account is not usable.
-		err = tx.pipeline(ctx, []Statement{{st.count, st.countArgs}, page}, func(i int, r Rows) error {
+		// Otherwise the first statement and the page go together, in one
+		// round trip where the engine allows; the page is dropped if the
+		// account is not usable.
+		err = tx.pipeline(ctx, []Statement{first, page}, func(i int, r Rows) error {
 			if i == 0 {
 				return scanOne(r, dest...)
 			}
@@ -208,7 +247,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 		if err != nil {
 			return err
 		}
-		return checkAccount()
+		return finish()
 	}(s.db.reader())
 	if err != nil {
 		return nil, 0, err
@@ -386,6 +425,7 @@ var taskList = listSpec{
 		f.Workflow, f.Project, f.Today = nil, nil, ""
 		return reflect.DeepEqual(f, flowtrack.Filter{})
 	},
+	versioned: true,
 }
 
 func strings2any(values []string) []any {

@@ -73,6 +73,7 @@ type DB struct {
 	read, write *pool
 	engine      Engine
 	statements  atomic.Int64
+	counts      countCache         // see countCache
 	stop        context.CancelFunc // ends Maintain
 	maintained  chan struct{}      // closed when Maintain returned
 }
