@@ -158,7 +158,8 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 			return st
 		}
 	}
-	if spec.versioned {
+	// A cursor's page has no count to remember.
+	if spec.versioned && lq.Cursor == nil {
 		st.version = "SELECT " + taskVersion + active
 		st.versionedCount = count + ", " + taskVersion + " FROM " + spec.table + where
 		st.cacheKey = st.count + "\x00" + fmt.Sprintf("%#v", st.countArgs)
