@@ -4,8 +4,6 @@ import (
 	"context"
 	"strconv"
 	"sync"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // taskVersion is the version of the tasks of the owner ($1): a sum that
@@ -25,47 +23,80 @@ const maxCachedCounts = 4096
 type countCache struct {
 	mu      sync.Mutex
 	entries map[string]countEntry
-	flights singleflight.Group
+	flights map[string]*countFlight
 }
 
 type countEntry struct{ version, count int64 }
 
+// countFlight is one count being taken, shared by the requests that wait
+// for it; it is cancelled when the last of them has gone.
+type countFlight struct {
+	done    chan struct{}
+	count   int64
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
 // get returns the count of key at version: remembered, or from take, which
 // returns a count and the version it was taken at, in one statement. Of
-// concurrent requests for one count, one runs take and the others wait
-// for it, so a burst of them walks the rows once.
+// concurrent requests for one count, one starts take and the others wait
+// for it, so a burst of them walks the rows once; a count nobody waits
+// for any more is cancelled, so abandoned requests do not keep walking.
 func (c *countCache) get(ctx context.Context, key string, version int64, take func(context.Context) (count, at int64, err error)) (int64, error) {
+	flightKey := key + "\x00" + strconv.FormatInt(version, 10)
 	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && e.version == version {
+	if e, ok := c.entries[key]; ok && e.version == version {
+		c.mu.Unlock()
 		return e.count, nil
 	}
-	result := c.flights.DoChan(key+"\x00"+strconv.FormatInt(version, 10), func() (any, error) {
-		// Others may be waiting on this count: it does not end with the
-		// request that happened to start it.
-		count, at, err := take(context.WithoutCancel(ctx))
-		if err != nil {
-			return nil, err
+	f := c.flights[flightKey]
+	if f == nil {
+		// The count outlives the request that started it while others
+		// wait for it, so it runs on a context of its own.
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &countFlight{done: make(chan struct{}), cancel: cancel}
+		if c.flights == nil {
+			c.flights = map[string]*countFlight{}
 		}
-		c.put(key, countEntry{version: at, count: count})
-		return count, nil
-	})
+		c.flights[flightKey] = f
+		go func() {
+			n, at, err := take(fctx)
+			c.mu.Lock()
+			if c.flights[flightKey] == f {
+				delete(c.flights, flightKey)
+			}
+			if err == nil {
+				c.put(key, countEntry{version: at, count: n})
+			}
+			f.count, f.err = n, err
+			c.mu.Unlock()
+			cancel()
+			close(f.done)
+		}()
+	}
+	f.waiters++
+	c.mu.Unlock()
 	select {
-	case r := <-result:
-		if r.Err != nil {
-			return 0, r.Err
-		}
-		return r.Val.(int64), nil
+	case <-f.done:
+		return f.count, f.err
 	case <-ctx.Done():
+		c.mu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			f.cancel()
+			// A request that comes later starts a count of its own.
+			if c.flights[flightKey] == f {
+				delete(c.flights, flightKey)
+			}
+		}
+		c.mu.Unlock()
 		return 0, ctx.Err()
 	}
 }
 
-// put remembers e, unless a count of a later version is already kept.
+// put remembers e, unless a count of a later version is already kept;
+// c.mu is held.
 func (c *countCache) put(key string, e countEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if old, ok := c.entries[key]; ok && old.version > e.version {
 		return
 	}
