@@ -2,10 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flowtrack/flowtrack"
 )
 
 // TestCountCacheSharesAndCancels checks that concurrent requests for one
@@ -108,5 +112,27 @@ func TestCountCacheSharesAndCancels(t *testing.T) {
 	close(release2)
 	if n := <-got; n != 44 {
 		t.Fatalf("the remaining waiter got %d, want 44", n)
+	}
+}
+
+// TestCountKeysAreBounded checks that the key of a remembered count is a
+// fixed size however long the search, and differs with the owner and the
+// search.
+func TestCountKeysAreBounded(t *testing.T) {
+	long := strings.Repeat("é", flowtrack.MaxSearchChars)
+	lq := func(terms ...string) flowtrack.ListQuery { return flowtrack.ListQuery{Search: terms, Limit: 20} }
+	contains := func(c, p string) string { return "instr(" + c + ", " + p + ") > 0" }
+	key := buildList(taskList, contains, 1, true, lq(long, long)).cacheKey
+	if len(key) != sha256.Size {
+		t.Fatalf("key of %d bytes for a long search, want %d", len(key), sha256.Size)
+	}
+	for _, other := range []string{
+		buildList(taskList, contains, 2, true, lq(long, long)).cacheKey,
+		buildList(taskList, contains, 1, true, lq(long)).cacheKey,
+		buildList(taskList, contains, 1, false, lq(long, long)).cacheKey,
+	} {
+		if other == key {
+			t.Fatal("two different counts share a key")
+		}
 	}
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"reflect"
@@ -162,7 +163,10 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	if spec.versioned && lq.Cursor == nil {
 		st.version = "SELECT " + taskVersion + active
 		st.versionedCount = count + ", " + taskVersion + " FROM " + spec.table + where
-		st.cacheKey = st.count + "\x00" + fmt.Sprintf("%#v", st.countArgs)
+		// Hashed: a key holds up to 20 search terms of 1,000 characters,
+		// and 4,096 of them would otherwise take tens of megabytes.
+		key := sha256.Sum256([]byte(st.count + "\x00" + fmt.Sprintf("%#v", st.countArgs)))
+		st.cacheKey = string(key[:])
 	}
 	return st
 }
