@@ -19,7 +19,7 @@ func openTwice(t *testing.T, engine string) (a, b *sqlstore.DB) {
 	open := func(name string) func() (*sqlstore.DB, error) {
 		switch engine {
 		case "sqlite":
-			return func() (*sqlstore.DB, error) { return sqlite.Open(ctx, name, 0) }
+			return func() (*sqlstore.DB, error) { return sqlite.Open(ctx, name, sqlite.Options{}) }
 		default:
 			return func() (*sqlstore.DB, error) {
 				db, m, err := postgres.Open(ctx, name, 0)

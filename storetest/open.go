@@ -51,7 +51,7 @@ func Open(t testing.TB, engine string) *sqlstore.DB {
 	ctx := context.Background()
 	switch engine {
 	case "sqlite":
-		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowtrack.db"), 0)
+		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowtrack.db"), sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -170,10 +170,12 @@ func deriveKey(secret []byte, purpose string) []byte {
 }
 
 // openStore opens the configured database. SQLite is migrated on open;
-// PostgreSQL is returned with its migrations for the caller to apply or check.
-func (c *config) openStore(ctx context.Context) (*sqlstore.DB, *sqlstore.Migrations, error) {
+// PostgreSQL is returned with its migrations for the caller to apply or
+// check. sqliteOpts is for SQLite, with its readers set from the config.
+func (c *config) openStore(ctx context.Context, sqliteOpts sqlite.Options) (*sqlstore.DB, *sqlstore.Migrations, error) {
 	if c.engine == "sqlite" {
-		db, err := sqlite.Open(ctx, c.dsn, c.maxConns)
+		sqliteOpts.Readers = c.maxConns
+		db, err := sqlite.Open(ctx, c.dsn, sqliteOpts)
 		return db, nil, err
 	}
 	return postgres.Open(ctx, c.dsn, c.maxConns)
@@ -181,8 +183,8 @@ func (c *config) openStore(ctx context.Context) (*sqlstore.DB, *sqlstore.Migrati
 
 // openCurrentStore opens the configured database for serving: SQLite is
 // migrated, PostgreSQL must have been migrated already.
-func (c *config) openCurrentStore(ctx context.Context) (*sqlstore.DB, error) {
-	db, migrations, err := c.openStore(ctx)
+func (c *config) openCurrentStore(ctx context.Context, sqliteOpts sqlite.Options) (*sqlstore.DB, error) {
+	db, migrations, err := c.openStore(ctx, sqliteOpts)
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func TestDatabaseMaxConns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db, _, err := cfg.openStore(t.Context())
+		db, _, err := cfg.openStore(t.Context(), sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowtrack/flowtrack"
 	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/sqlite"
 )
 
 // createSuperuser makes an active staff superuser, with the password from
@@ -44,7 +45,7 @@ func createSuperuser(ctx context.Context, args []string, getenv func(string) str
 	if err := p.Err(); err != nil {
 		return describe(err)
 	}
-	db, err := cfg.openCurrentStore(ctx)
+	db, err := cfg.openCurrentStore(ctx, sqlite.Options{})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, getenv, stdout)
 	case "createsuperuser":
 		return createSuperuser(ctx, args, getenv, stdin, stdout)
+	case "checkpoint":
+		return checkpoint(ctx, args, stdin, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "flowtrack", version())
 		return nil
@@ -51,6 +53,7 @@ Commands:
   migrate           apply database migrations
   createsuperuser   create a staff superuser: --username U --email E
   version           print the version
+  checkpoint PATH   copy a SQLite file's WAL into it (serve starts this)
 
 Configuration comes from FLOWTRACK_* environment variables; see README.md.
 `

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/flowtrack/flowtrack/sqlite"
 )
 
 // migrate applies the pending migrations of the configured database.
@@ -12,7 +14,7 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	db, migrations, err := cfg.openStore(ctx) // SQLite migrates on open
+	db, migrations, err := cfg.openStore(ctx, sqlite.Options{}) // SQLite migrates on open
 	if err != nil {
 		return err
 	}

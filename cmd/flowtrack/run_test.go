@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -191,7 +192,7 @@ func TestServeDefaultsAndShutdown(t *testing.T) {
 		t.Fatal("no task was acknowledged before shutdown")
 	}
 
-	db, err := sqlite.Open(context.Background(), dbPath, 0)
+	db, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,4 +228,14 @@ func TestServeMountsThePanel(t *testing.T) {
 		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /admin/login/: %d %v", res.StatusCode, res.Header)
 	}
+}
+
+// TestMain lets serve, under test, start its checkpoint process from the
+// test binary, as it starts it from flowtrack.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "checkpoint" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/flowtrack/flowtrack/admin"
 	"github.com/flowtrack/flowtrack/api"
 	"github.com/flowtrack/flowtrack/password"
+	"github.com/flowtrack/flowtrack/sqlite"
 	"github.com/flowtrack/flowtrack/throttle"
 	"github.com/flowtrack/flowtrack/token"
 )
@@ -37,7 +38,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	db, err := cfg.openCurrentStore(ctx)
+	db, err := cfg.openCurrentStore(ctx, sqlite.Options{Checkpointer: checkpointCommand(stderr), Log: log})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"github.com/flowtrack/flowtrack/sqlite"
+)
+
+// checkpoint is `flowtrack checkpoint PATH`, the process serve starts on
+// SQLite to copy the WAL into the database (see sqlite.Options). It lives
+// as long as its standard input, the pipe from serve, stays open: serve
+// ends it by closing the pipe, and a serve that dies closes it too. It
+// ignores the interrupt a terminal sends to both, so that serve, which
+// drains its requests first, stops it last.
+func checkpoint(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("checkpoint takes the database file's path; serve starts it")
+	}
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	return sqlite.RunCheckpointer(context.WithoutCancel(ctx), args[0], stdin, stdout)
+}
+
+// checkpointCommand returns the command that starts this program's
+// checkpoint process, its errors going to stderr; nil if the program
+// cannot find itself, and SQLite then checkpoints in process.
+func checkpointCommand(stderr io.Writer) func(path string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	return func(path string) *exec.Cmd {
+		cmd := exec.Command(exe, "checkpoint", path)
+		cmd.Stderr = stderr
+		return cmd
+	}
+}
