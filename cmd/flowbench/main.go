@@ -350,14 +350,34 @@ func (p *process) resetPeak() {
 	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid), []byte("5"), 0)
 }
 
-// peakKB is the peak resident set since the last reset, in KiB.
+// peakKB is the peak resident set since the last reset, in KiB, with
+// the memory of the processes the server started (SQLite's checkpoint
+// process): their own, anonymous memory, as the binary's pages they map
+// are the server's too and are counted once.
 func (p *process) peakKB() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	pid := p.cmd.Process.Pid
+	kb := statusKB(pid, "VmHWM")
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for _, child := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(child); err == nil {
+				kb += statusKB(n, "RssAnon")
+			}
+		}
+	}
+	return kb
+}
+
+// statusKB reads a field in KiB from a process's /proc status, 0 if it
+// cannot.
+func statusKB(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return n
 		}

@@ -77,7 +77,7 @@ func createDatabase(ctx context.Context, server, dir string) (string, func(), er
 // openStore opens and migrates the database at url.
 func openStore(ctx context.Context, dbURL string) (*sqlstore.DB, error) {
 	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
-		return sqlite.Open(ctx, path, 0)
+		return sqlite.Open(ctx, path, sqlite.Options{})
 	}
 	db, m, err := postgres.Open(ctx, dbURL, 0)
 	if err != nil {
