@@ -22,10 +22,10 @@ type listSpec struct {
 	search  []string          // case-folded columns a search term may match
 	filter  func(b *query, f flowtrack.Filter)
 	// around, if not nil, wraps the statement that selects a page of
-	// rows (columns, then WHERE, ORDER BY order and LIMIT) in one that
-	// adds what is counted for each, so that only the page's rows are
-	// counted for.
-	around func(page, order string) string
+	// rows (columns, then WHERE, ORDER BY order and LIMIT) of the owner
+	// whose placeholder is owner in one that adds what is counted for
+	// each, so that only the page's rows are counted for.
+	around func(page, order, owner string) string
 	// kept, if not nil, adds to b, a query on "workflows w" of the
 	// owner, the conditions under which the sum of the workflows' task
 	// counts is the list's count, and tells whether the filter allows that.
@@ -72,7 +72,8 @@ type listSQL struct {
 	countArgs   []any
 	q           *query
 	order       string
-	around      func(page, order string) string
+	owner       string // the owner's placeholder
+	around      func(page, order, owner string) string
 	// version, when set, selects the owner's taskVersion (and, as the
 	// count does, is_active): the count may then come from the store's
 	// countCache, keyed by cacheKey, or from versionedCount, the count
@@ -86,7 +87,7 @@ type listSQL struct {
 func (st listSQL) pageSQL(limit string) string {
 	page := st.page + " ORDER BY " + st.order + limit
 	if st.around != nil {
-		return st.around(page, st.order)
+		return st.around(page, st.order, st.owner)
 	}
 	return page
 }
@@ -96,7 +97,8 @@ func (st listSQL) pageSQL(limit string) string {
 // user) and a cursor's page, which has no count, requires activeCaller.
 func buildList(spec listSpec, contains func(column, placeholder string) string, owner int64, account bool, lq flowtrack.ListQuery) listSQL {
 	b := &query{}
-	b.and(spec.alias + ".owner_id = " + b.arg(owner))
+	ownerArg := b.arg(owner)
+	b.and(spec.alias + ".owner_id = " + ownerArg)
 	count := "SELECT count(*)"
 	active := ""
 	if account {
@@ -145,6 +147,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 		countArgs: slices.Clone(b.args),
 		page:      spec.columns + where,
 		order:     strings.Join(orderSQL, ", "),
+		owner:     ownerArg,
 		around:    spec.around,
 		q:         b,
 	}

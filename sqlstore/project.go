@@ -48,10 +48,14 @@ func (s *scope) writer() conn {
 	return s.db.writer()
 }
 
+// projectSelect reads projects with their counts: the sums of their rows
+// in project_counts (see the migration project_counts) and, for tasks,
+// their workflows' changes not yet folded.
 var projectSelect = `
 	SELECT p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at,
-		(SELECT count(*) FROM workflows w` + projectWorkflows + `),
-		` + keptTaskCount(projectWorkflows) + `
+		(SELECT CAST(COALESCE(sum(c.workflows), 0) AS BIGINT) FROM project_counts c WHERE c.project_id = p.id),
+		(SELECT CAST(COALESCE(sum(c.tasks), 0) AS BIGINT) FROM project_counts c WHERE c.project_id = p.id)
+			+ ` + unfoldedChanges(projectWorkflows) + `
 	FROM projects p`
 
 // projectWorkflows selects the workflows w of project p.
@@ -62,15 +66,22 @@ const projectColumns = `p.id, p.owner_id, p.name, p.description, p.created_at, p
 
 const projectPageSelect = `SELECT ` + projectColumns + ` FROM projects p`
 
-// countedProjects adds their counts to a page of projects: one join of
-// their workflows, where projectSelect runs three lookups per project (a
-// page of ten projects was then half as fast as a page of tasks).
-func countedProjects(page, order string) string {
-	return `SELECT ` + projectColumns + `, count(w.id),
-		CAST(COALESCE(sum(` + workflowTaskCount + `), 0) AS BIGINT)
+// countedProjects adds their counts to a page of projects of owner: one
+// join of their rows in project_counts, and of the owner's unfolded task
+// count changes grouped by project (u, one row per project). Found per
+// project, as projectSelect does for one, PostgreSQL's plan for a page
+// walked the owner's workflows again for each project; joining the
+// page's workflows to count them took 0.20 ms for a page of ten
+// projects, this 0.085 ms (a page of tasks takes 0.06).
+func countedProjects(page, order, owner string) string {
+	return `SELECT ` + projectColumns + `, CAST(COALESCE(sum(c.workflows), 0) AS BIGINT),
+		CAST(COALESCE(sum(c.tasks), 0) + COALESCE(u.n, 0) AS BIGINT)
 	FROM (` + page + `) p
-	LEFT JOIN workflows w ON w.project_id = p.id AND w.owner_id = p.owner_id
-	GROUP BY ` + projectColumns + `
+	LEFT JOIN project_counts c ON c.project_id = p.id
+	LEFT JOIN (SELECT w.project_id, CAST(sum(d.n) AS BIGINT) AS n FROM task_count_deltas d
+		JOIN workflows w ON w.id = d.workflow_id WHERE w.owner_id = ` + owner + ` GROUP BY w.project_id) u
+		ON u.project_id = p.id
+	GROUP BY ` + projectColumns + `, u.n
 	ORDER BY ` + order
 }
 

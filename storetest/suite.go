@@ -133,26 +133,51 @@ func testKeptCountsFolded(t *testing.T, db *sqlstore.DB) {
 	}
 	got := projects.mustGet(t, alice, p.ID)
 	same(t, "project task count", got.TaskCount, int64(9))
+	var keptWorkflows, keptTasks int64
+	ok(t, db.SQL().QueryRowContext(ctx, `SELECT sum(workflows), sum(tasks) FROM project_counts WHERE project_id = $1`, p.ID).Scan(&keptWorkflows, &keptTasks), "project counts")
+	same(t, "project_counts [workflows tasks]", [2]int64{keptWorkflows, keptTasks}, [2]int64{2, 9})
 }
 
 // keptCountsAgree checks every workflow's kept task_count against its
-// tasks.
+// tasks, and every project's kept counts against its workflows and
+// tasks, and that a deleted project's counts went with it.
 func keptCountsAgree(t *testing.T, db *sqlstore.DB) {
 	t.Helper()
-	rows, err := db.SQL().QueryContext(context.Background(), `
-		SELECT w.id, w.task_count + COALESCE((SELECT CAST(sum(d.n) AS BIGINT) FROM task_count_deltas d WHERE d.workflow_id = w.id), 0),
+	for _, c := range []struct{ what, query string }{
+		{"workflow", `SELECT w.id, 0, 0, w.task_count + ` + unfolded("d.workflow_id = w.id") + `,
 			(SELECT count(*) FROM tasks t WHERE t.workflow_id = w.id)
-		FROM workflows w`)
-	ok(t, err, "kept counts")
-	defer rows.Close()
-	for rows.Next() {
-		var id, kept, actual int64
-		ok(t, rows.Scan(&id, &kept, &actual), "scan kept count")
-		if kept != actual {
-			t.Errorf("workflow %d keeps task_count %d, has %d tasks", id, kept, actual)
+		FROM workflows w`},
+		{"project", `SELECT p.id, (SELECT COALESCE(sum(c.workflows), 0) FROM project_counts c WHERE c.project_id = p.id),
+			(SELECT count(*) FROM workflows w WHERE w.project_id = p.id),
+			(SELECT COALESCE(sum(c.tasks), 0) FROM project_counts c WHERE c.project_id = p.id)
+				+ ` + unfolded("d.workflow_id IN (SELECT w.id FROM workflows w WHERE w.project_id = p.id)") + `,
+			(SELECT count(*) FROM tasks t WHERE t.project_id = p.id)
+		FROM projects p`},
+	} {
+		rows, err := db.SQL().QueryContext(context.Background(), c.query)
+		ok(t, err, "kept counts")
+		for rows.Next() {
+			var id, keptWorkflows, workflows, keptTasks, tasks int64
+			ok(t, rows.Scan(&id, &keptWorkflows, &workflows, &keptTasks, &tasks), "scan kept counts")
+			if keptWorkflows != workflows || keptTasks != tasks {
+				t.Errorf("%s %d keeps %d workflows and %d tasks, has %d and %d", c.what, id, keptWorkflows, keptTasks, workflows, tasks)
+			}
 		}
+		ok(t, rows.Err(), "kept counts")
+		rows.Close()
 	}
-	ok(t, rows.Err(), "kept counts")
+	var orphans int
+	ok(t, db.SQL().QueryRowContext(context.Background(), `SELECT count(*) FROM project_counts c
+		WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = c.project_id)`).Scan(&orphans), "orphan counts")
+	if orphans != 0 {
+		t.Errorf("%d project_counts rows outlive their projects", orphans)
+	}
+}
+
+// unfolded is the sum of the task count changes not yet folded of the
+// workflows where selects (in d, task_count_deltas).
+func unfolded(where string) string {
+	return `COALESCE((SELECT CAST(sum(d.n) AS BIGINT) FROM task_count_deltas d WHERE ` + where + `), 0)`
 }
 
 // missingID is an id that no test creates.

@@ -170,6 +170,7 @@ func TestFoldsOfTwoProcesses(t *testing.T) {
 		}
 		same(t, fmt.Sprint("workflow ", id, " folded task_count"), kept, actual)
 	}
+	keptCountsAgree(t, stores[0])
 }
 
 // TestWritesTakeTurnsInOrder checks that writes queued for a pool's
