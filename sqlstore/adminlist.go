@@ -337,7 +337,7 @@ func (db *DB) AdminImpact(ctx context.Context, kind string, id int64) (*flowtrac
 }
 
 // impact counts what an object holds and names up to names of them.
-func (db *DB) impact(ctx context.Context, r queryer, kind string, id int64, names int) (*flowtrack.Impact, error) {
+func (db *DB) impact(ctx context.Context, r conn, kind string, id int64, names int) (*flowtrack.Impact, error) {
 	im := &flowtrack.Impact{}
 	col, ok := impactParents[kind]
 	if !ok {

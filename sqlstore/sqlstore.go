@@ -212,14 +212,17 @@ func affectedOne(res sql.Result, resource string) error {
 	return nil
 }
 
-// collect runs a query and scans every row with scan.
-func collect[T any](ctx context.Context, q queryer, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanAll(rows, scan)
+// collect runs a query on c and scans every row with scan. It is a
+// pipeline of one, so that outside a transaction on PostgreSQL it runs on
+// the driver's connection (see conn.QueryRowContext).
+func collect[T any](ctx context.Context, c conn, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]T, error) {
+	var list []T
+	err := c.pipeline(ctx, []Statement{{SQL: query, Args: args}}, func(_ int, rows Rows) error {
+		var err error
+		list, err = scanAll(rows, scan)
+		return err
+	})
+	return list, err
 }
 
 // scanOne scans the first of rows into dest; no row is sql.ErrNoRows.
