@@ -338,7 +338,9 @@ func genericPlan(ctx context.Context, sc *sql.Conn, st Statement) ([]string, err
 	for i, v := range st.Args {
 		switch v := v.(type) {
 		case string:
-			values[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+			// An E'' literal reads the same whatever
+			// standard_conforming_strings says.
+			values[i] = "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(v) + "'"
 		case int, int64, bool:
 			values[i] = fmt.Sprint(v)
 		default:

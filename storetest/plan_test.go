@@ -83,6 +83,9 @@ func TestListPlans(t *testing.T) {
 			check("workflows by "+field, "workflows", flowtrack.ListQuery{Order: order, Limit: 20}, false)
 		}
 		check("workflows of a project", "workflows", flowtrack.ListQuery{Filter: cases["project"], Limit: 20}, false)
+		// PostgreSQL's generic plan is explained with the arguments
+		// written as literals.
+		check("tasks search with a quote and a backslash", "tasks", flowtrack.ListQuery{Search: []string{`it's \ 'here\'`}, Limit: 20}, false)
 	})
 }
 
