@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -103,6 +104,28 @@ func fileSize(t *testing.T, path string) int64 {
 	return info.Size()
 }
 
+// waitStopped waits until the process pid is stopped by a signal, as
+// Linux's /proc tells; elsewhere it gives the signal a moment.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	stat := filepath.Join("/proc", strconv.Itoa(pid), "stat")
+	if _, err := os.Stat(stat); err != nil {
+		time.Sleep(100 * time.Millisecond)
+		return
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The state follows the command's name, which is in parentheses.
+		if fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(fields) > 0 && fields[0] == "T" {
+			return
+		}
+	}
+	t.Fatal("the checkpoint process did not stop")
+}
+
 // waitForCopy waits until the database file is larger than before: a
 // checkpoint has copied the WAL into it.
 func waitForCopy(t *testing.T, path string, before int64, by string) int64 {
@@ -127,10 +150,13 @@ func TestCheckpointProcessCopiesTheWAL(t *testing.T) {
 	size := waitForCopy(t, path, fileSize(t, path), "by the checkpoint process")
 
 	// While the process lives, the store leaves the copying to it: with
-	// the process frozen, nothing is copied.
+	// the process frozen, nothing is copied. The size is taken once it is
+	// frozen, as a copy it had begun may have grown the file since.
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, cmd.Process.Pid)
+	size = fileSize(t, path)
 	write()
 	time.Sleep(5 * checkpointEvery)
 	if got := fileSize(t, path); got != size {
