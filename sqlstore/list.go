@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"reflect"
 	"slices"
@@ -322,16 +323,18 @@ func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq 
 	return plan, err
 }
 
-// genericPlan explains the generic plan of st on PostgreSQL.
+// genericPlan explains the generic plan of st on PostgreSQL. It leaves
+// a prepared statement and a setting on sc's connection, so the
+// connection is closed afterwards rather than given back to the pool,
+// where the setting would change the plans of requests.
 func genericPlan(ctx context.Context, sc *sql.Conn, st Statement) ([]string, error) {
+	defer sc.Raw(func(any) error { return driver.ErrBadConn })
 	if _, err := sc.ExecContext(ctx, "PREPARE flowtrack_plan AS "+st.SQL); err != nil {
 		return nil, err
 	}
-	defer sc.ExecContext(context.WithoutCancel(ctx), "DEALLOCATE flowtrack_plan")
 	if _, err := sc.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
 		return nil, err
 	}
-	defer sc.ExecContext(context.WithoutCancel(ctx), "RESET plan_cache_mode")
 	// EXECUTE takes no parameters of its own, so the arguments are
 	// written as literals; a generic plan does not depend on them.
 	values := make([]string, len(st.Args))

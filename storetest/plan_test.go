@@ -86,6 +86,19 @@ func TestListPlans(t *testing.T) {
 		// PostgreSQL's generic plan is explained with the arguments
 		// written as literals.
 		check("tasks search with a quote and a backslash", "tasks", flowtrack.ListQuery{Search: []string{`it's \ 'here\'`}, Limit: 20}, false)
+		if engine == "postgres" {
+			// Explaining a generic plan forces them on its connection,
+			// which must not serve requests afterwards.
+			ctx := t.Context()
+			for i := range db.SQL().Stats().MaxOpenConnections {
+				c, err := db.SQL().Conn(ctx)
+				ok(t, err, "connection")
+				defer c.Close()
+				var mode string
+				ok(t, c.QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&mode), "plan_cache_mode")
+				same(t, fmt.Sprint("plan_cache_mode of pooled connection ", i), mode, "auto")
+			}
+		}
 	})
 }
 
