@@ -237,38 +237,64 @@ func TestCheckpointerAsksForRestarts(t *testing.T) {
 	}
 }
 
-func TestStoreRunsTheRestartsItIsAskedFor(t *testing.T) {
+func TestStoreRunsTheRestartsItIsAskedForAtOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "flowtrack.db")
 	ckpt, err := openCheckpointer(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	restarts := 0
-	c := &checkpointing{ckpt: ckpt, restartAt: restartFrames, restart: func(context.Context) { restarts++ }}
+	ran := make(chan struct{}, 10)
+	c := &checkpointing{ckpt: ckpt, restartAt: restartFrames}
 	// A process that asks for two restarts and then waits for its input
-	// to end; the store runs one restart per request it has not yet run.
-	c.process, err = startCheckpointProcess(exec.Command("sh", "-c", "echo restart; echo other; echo restart; cat >/dev/null"), nil)
+	// to end: the store runs each as it is asked, without a maintain.
+	c.process, err = startCheckpointProcess(exec.Command("sh", "-c", "echo restart; echo other; echo restart; cat >/dev/null"), nil,
+		func(context.Context) { ran <- struct{}{} })
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for restarts == 0 && time.Now().Before(deadline) {
-		c.maintain(t.Context())
-		time.Sleep(10 * time.Millisecond)
+	for i := range 2 {
+		select {
+		case <-ran:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the store ran %d of the 2 restarts its checkpoint process asked for", i)
+		}
 	}
-	if restarts == 0 {
-		t.Fatal("the store did not run the restart its checkpoint process asked for")
-	}
-	for range 10 {
-		c.maintain(t.Context())
-	}
-	if restarts > 2 {
-		t.Fatalf("the store ran %d restarts for 2 requests", restarts)
+	select {
+	case <-ran:
+		t.Fatal("the store ran a restart it was not asked for")
+	case <-time.After(100 * time.Millisecond):
 	}
 	if err := c.release(); err != nil {
 		t.Fatal(err)
 	}
 	if c.process.running() {
 		t.Fatal("release left the checkpoint process running")
+	}
+}
+
+func TestReleaseEndsARestartUnderWay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flowtrack.db")
+	ckpt, err := openCheckpointer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	c := &checkpointing{ckpt: ckpt, restartAt: restartFrames}
+	// A restart that waits for the writer as long as its context lets it.
+	c.process, err = startCheckpointProcess(exec.Command("sh", "-c", "echo restart; cat >/dev/null"), nil,
+		func(ctx context.Context) { close(started); <-ctx.Done() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	released := make(chan error, 1)
+	go func() { released <- c.release() }()
+	select {
+	case err := <-released:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("release waited for a restart under way")
 	}
 }

@@ -92,7 +92,7 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 	checkpoints := &checkpointing{ckpt: ckpt, restartAt: restartFrames,
 		restart: func(ctx context.Context) { restartWAL(ctx, write) }}
 	if opts.Checkpointer != nil {
-		checkpoints.process, err = startCheckpointProcess(opts.Checkpointer(path), opts.Log)
+		checkpoints.process, err = startCheckpointProcess(opts.Checkpointer(path), opts.Log, checkpoints.restart)
 		if err != nil && opts.Log != nil {
 			opts.Log.Warn("no checkpoint process; checkpointing in this process", slog.Any("error", err))
 		}
