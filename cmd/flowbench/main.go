@@ -173,7 +173,10 @@ func benchSize(ctx context.Context, o options, n int) error {
 	}
 
 	// Both servers run for the whole size; only the one under load works.
-	bareSrv, err := start(ctx, dir, "bare", self, []string{"bare", "-db", ds.url, "-addr", "127.0.0.1:8190"}, env, "127.0.0.1:8190")
+	if ds.bareURL, err = bareDatabase(ds.url, dir); err != nil {
+		return err
+	}
+	bareSrv, err := start(ctx, dir, "bare", self, []string{"bare", "-db", ds.bareURL, "-addr", "127.0.0.1:8190"}, env, "127.0.0.1:8190")
 	if err != nil {
 		return err
 	}
@@ -185,8 +188,8 @@ func benchSize(ctx context.Context, o options, n int) error {
 	}
 	defer ftSrv.stop()
 	if o.hold {
-		fmt.Printf("holding: database %s\nflowtrack http://%s, bare http://%s\nmeasured user's token: %s\nwriter's token: %s\nsmall user's token: %s\ntask %d, workflow %d\n",
-			ds.url, ftSrv.addr, bareSrv.addr, access, writer, small, ds.task, ds.workflow)
+		fmt.Printf("holding: database %s (bare: %s)\nflowtrack http://%s, bare http://%s\nmeasured user's token: %s\nwriter's token: %s\nsmall user's token: %s\ntask %d, workflow %d\n",
+			ds.url, ds.bareURL, ftSrv.addr, bareSrv.addr, access, writer, small, ds.task, ds.workflow)
 		<-ctx.Done()
 		return nil
 	}

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,8 +32,10 @@ const (
 
 // dataset is a seeded database and what the scenarios need from it.
 type dataset struct {
-	url    string // FLOWTRACK_DATABASE_URL
-	userID int64
+	url string // FLOWTRACK_DATABASE_URL
+	// bareURL is the bare handler's database, see bareDatabase.
+	bareURL string
+	userID  int64
 	// smallID is a user with smallTasks tasks in the same database, for
 	// comparing a list's cost at the measured size with its cost at the
 	// smallest, in the same minutes.
@@ -192,7 +197,12 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 			fmt.Fprintf(os.Stderr, "no checkpoint after the seed (%v): the first scenario may meet one\n", err)
 		}
 	}
-	ds.restore = func(ctx context.Context) error { return restore(ctx, dbURL, ds.writerID) }
+	ds.restore = func(ctx context.Context) error {
+		if err := restore(ctx, dbURL, ds.writerID); err != nil || ds.bareURL == dbURL {
+			return err
+		}
+		return restore(ctx, ds.bareURL, ds.writerID)
+	}
 	fmt.Fprintf(os.Stderr, "seeded %d tasks for the measured user (+%d around) in %v\n", n, 2*max(1, n/10)+smallTasks+1, time.Since(start).Round(time.Millisecond))
 	return ds, nil
 }
@@ -225,6 +235,46 @@ func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, 
 		}
 	}
 	return nil
+}
+
+// bareDatabase returns the database the bare handler serves, once seed
+// has closed dbURL's: on SQLite a copy of its file, so that FlowTrack's
+// checkpoint process, which copies its database's WAL five times a
+// second, leaves the bare handler's alone while it is measured (before,
+// it copied the bare handler's WAL too, on the bare handler's core, and
+// held the checkpoint lock the bare handler's own checkpoints need); on
+// PostgreSQL the same database.
+func bareDatabase(dbURL, dir string) (string, error) {
+	path, ok := strings.CutPrefix(dbURL, "sqlite:")
+	if !ok {
+		return dbURL, nil
+	}
+	bare := filepath.Join(dir, "bare.db")
+	for _, suffix := range []string{"", "-wal"} {
+		if err := copyFile(path+suffix, bare+suffix); err != nil && !(suffix != "" && errors.Is(err, fs.ErrNotExist)) {
+			return "", err
+		}
+	}
+	return "sqlite:" + bare, nil
+}
+
+// copyFile copies the file at from to a new file at to.
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		// Written out now, not by the kernel during the first scenario.
+		err = dst.Sync()
+	}
+	return errors.Join(err, dst.Close())
 }
 
 // restore removes what the create scenarios added (all but the writer's
