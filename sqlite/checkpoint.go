@@ -17,16 +17,17 @@ import (
 // to the oldest snapshot a reader holds, and with readers always about it
 // never finishes; and SQLite runs it only when a write statement steps to
 // its end, which an INSERT ... RETURNING read with QueryRow never does
-// (database/sql resets it after its row: 5,000 such inserts left a 21 MB
-// WAL and the database untouched, as Execs a 4 MB one). So the WAL, and
-// the cost of every read and write through it, grew without end: creates
-// fell from about 3,300 to 1,400 a second over 20 s of load. A PASSIVE checkpoint on its own connection
-// copies the WAL beside the writer. Once the WAL is long and fully
-// copied, a RESTART lets the next write start it over; it runs on the
-// writer's connection, taken in turn like any write, because from
-// another connection it made the writes waiting behind it back off in
-// ever longer sleeps (up to 25 ms each), which put 150 ms into the p99 of
-// creates. It waits 20 ms at most for old readers.
+// (database/sql resets the statement after its row: 5,000 such inserts
+// left a 21 MB WAL and the database untouched, where Execs kept a 4 MB
+// WAL). So the WAL, and the cost of every read and write through it, grew
+// without end: creates fell from about 3,300 to 1,400 a second over 20 s
+// of load. A PASSIVE checkpoint on its own connection copies the WAL
+// beside the writer. Once the WAL is long and fully copied, a RESTART
+// lets the next write start it over; it runs on the writer's connection,
+// taken in turn like any write, because from another connection it made
+// the writes waiting behind it back off in ever longer sleeps (up to 25
+// ms each), which put 150 ms into the p99 of creates. It waits 20 ms at
+// most for old readers.
 //
 // The PASSIVE copy is best run in a checkpoint process of its own
 // (Options.Checkpointer, RunCheckpointer): its fsyncs take 1-13 ms, and a
@@ -196,6 +197,7 @@ func startCheckpointProcess(cmd *exec.Cmd, log *slog.Logger, restart func(ctx co
 		ended: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
 		defer close(p.ended)
+		defer cancel() // also when the process ends by itself
 		lines := bufio.NewScanner(stdout)
 		for lines.Scan() {
 			if lines.Text() == restartLine && ctx.Err() == nil {

@@ -237,21 +237,28 @@ func TestCheckpointerAsksForRestarts(t *testing.T) {
 	}
 }
 
-func TestStoreRunsTheRestartsItIsAskedForAtOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "flowtrack.db")
-	ckpt, err := openCheckpointer(path)
+// withScriptedProcess returns checkpointing whose checkpoint process is
+// the shell script, which stands in for RunCheckpointer, and whose
+// restarts call restart.
+func withScriptedProcess(t *testing.T, script string, restart func(context.Context)) *checkpointing {
+	t.Helper()
+	ckpt, err := openCheckpointer(filepath.Join(t.TempDir(), "flowtrack.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ran := make(chan struct{}, 10)
 	c := &checkpointing{ckpt: ckpt, restartAt: restartFrames}
+	if c.process, err = startCheckpointProcess(exec.Command("sh", "-c", script), nil, restart); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestStoreRunsTheRestartsItIsAskedForAtOnce(t *testing.T) {
+	ran := make(chan struct{}, 10)
 	// A process that asks for two restarts and then waits for its input
 	// to end: the store runs each as it is asked, without a maintain.
-	c.process, err = startCheckpointProcess(exec.Command("sh", "-c", "echo restart; echo other; echo restart; cat >/dev/null"), nil,
+	c := withScriptedProcess(t, "echo restart; echo other; echo restart; cat >/dev/null",
 		func(context.Context) { ran <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i := range 2 {
 		select {
 		case <-ran:
@@ -273,19 +280,10 @@ func TestStoreRunsTheRestartsItIsAskedForAtOnce(t *testing.T) {
 }
 
 func TestReleaseEndsARestartUnderWay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "flowtrack.db")
-	ckpt, err := openCheckpointer(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	started := make(chan struct{})
-	c := &checkpointing{ckpt: ckpt, restartAt: restartFrames}
 	// A restart that waits for the writer as long as its context lets it.
-	c.process, err = startCheckpointProcess(exec.Command("sh", "-c", "echo restart; cat >/dev/null"), nil,
+	c := withScriptedProcess(t, "echo restart; cat >/dev/null",
 		func(ctx context.Context) { close(started); <-ctx.Done() })
-	if err != nil {
-		t.Fatal(err)
-	}
 	<-started
 	released := make(chan error, 1)
 	go func() { released <- c.release() }()

@@ -58,8 +58,11 @@ const (
 	bareList    = `SELECT ` + bareColumns + ` FROM tasks WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20`
 	bareCount   = `SELECT count(*) FROM tasks WHERE owner_id = $1`
 	bareGet     = `SELECT ` + bareColumns + ` FROM tasks WHERE owner_id = $1 AND id = $2`
-	bareInsert  = `INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority,
-		created_at, updated_at, title_fold, description_fold) VALUES ($1, $2, $3, $4, '', 'todo', 1, $5, $5, $4, '') RETURNING id`
+	// bareInsertRow is the insert without its RETURNING, for SQLite; see
+	// sqliteBare.insert.
+	bareInsertRow = `INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority,
+		created_at, updated_at, title_fold, description_fold) VALUES ($1, $2, $3, $4, '', 'todo', 1, $5, $5, $4, '')`
+	bareInsert = bareInsertRow + ` RETURNING id`
 )
 
 type scanner interface{ Scan(...any) error }
@@ -114,7 +117,7 @@ func (b *sqliteBare) get(ctx context.Context, owner, id int64) (*bareTask, error
 // handler's WAL grew by 1.1 GB in 5 s of inserts (FlowTrack runs its own
 // checkpoints).
 func (b *sqliteBare) insert(ctx context.Context, owner int64, t *bareTask) error {
-	res, err := b.write.ExecContext(ctx, strings.TrimSuffix(bareInsert, " RETURNING id"), owner, t.Project, t.Workflow, t.Title, t.CreatedAt)
+	res, err := b.write.ExecContext(ctx, bareInsertRow, owner, t.Project, t.Workflow, t.Title, t.CreatedAt)
 	if err != nil {
 		return err
 	}
