@@ -33,7 +33,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	logOut := newLogBuffer(stderr, logBufferSize, logFlushDelay)
+	defer logOut.Close()
+	log := slog.New(urgentFlush{slog.NewTextHandler(logOut, nil), logOut})
 	key, err := cfg.loadSecretKey()
 	if err != nil {
 		return err
