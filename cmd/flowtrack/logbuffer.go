@@ -24,11 +24,12 @@ const (
 // that would not fit. A failed write loses what it held, as writing the
 // lines one by one would have lost them, and later lines still go out.
 type logBuffer struct {
-	out   io.Writer
-	delay time.Duration
-	mu    sync.Mutex
-	buf   []byte
-	timer *time.Timer // pending while buf holds lines
+	out    io.Writer
+	delay  time.Duration
+	mu     sync.Mutex
+	buf    []byte
+	timer  *time.Timer // pending while buf holds lines
+	closed bool        // lines go straight out
 }
 
 func newLogBuffer(out io.Writer, size int, delay time.Duration) *logBuffer {
@@ -39,14 +40,14 @@ func newLogBuffer(out io.Writer, size int, delay time.Duration) *logBuffer {
 }
 
 // Write holds a record, or writes it through when it is larger than the
-// whole buffer.
+// whole buffer or the buffer is closed.
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.buf)+len(p) > cap(b.buf) {
 		b.flushLocked()
 	}
-	if len(p) > cap(b.buf) {
+	if b.closed || len(p) > cap(b.buf) {
 		return b.out.Write(p)
 	}
 	if len(b.buf) == 0 {
@@ -73,11 +74,13 @@ func (b *logBuffer) flushLocked() error {
 	return err
 }
 
-// Close writes out the lines held and stops the timer.
+// Close writes out the lines held; lines logged after it, by a goroutine
+// still winding down, go straight out rather than wait for a timer the
+// exiting program would not see fire.
 func (b *logBuffer) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.timer.Stop()
+	b.closed = true
 	return b.flushLocked()
 }
 

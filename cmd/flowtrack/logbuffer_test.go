@@ -88,7 +88,9 @@ func TestLogBufferGoesOnAfterAFailedWrite(t *testing.T) {
 	if err := b.Flush(); err == nil {
 		t.Fatal("a failed write was not reported")
 	}
+	out.mu.Lock()
 	out.fail = false
+	out.mu.Unlock()
 	b.Write([]byte("kept\n"))
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
@@ -111,5 +113,18 @@ func TestWarningsAreWrittenOutAtOnce(t *testing.T) {
 	got := strings.Join(out.got(), "")
 	if !strings.Contains(got, "msg=request") || !strings.Contains(got, "msg=slow") || !strings.Contains(got, "server=test") {
 		t.Fatalf("after a warning the log holds %q, want both lines", got)
+	}
+}
+
+func TestLogBufferWritesThroughOnceClosed(t *testing.T) {
+	out := &writeRecorder{}
+	b := newLogBuffer(out, 1024, time.Hour)
+	b.Write([]byte("held\n"))
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.Write([]byte("late\n"))
+	if got := out.got(); strings.Join(got, "|") != "held\n|late\n" {
+		t.Fatalf("writes %q, want the held line on Close and the late one at once", got)
 	}
 }
