@@ -48,6 +48,21 @@ func TestListQueryCount(t *testing.T) {
 				}
 			}
 		}
+		// A narrowed page (see sqlstore's narrowed) whose walk finds none:
+		// with the count that shows there are none, or the probe of the
+		// filter's index and the page sorted from it, which being empty is
+		// followed by the account's check.
+		for path, want := range map[string]int64{
+			"/api/tasks/?status=done&ordering=-priority&":         2,
+			"/api/tasks/?cursor=&status=done&ordering=-priority&": 4,
+		} {
+			statements(path + "page_size=2") // the count is remembered
+			small := statements(path + "page_size=1")
+			large := statements(path + "page_size=100")
+			if small != want || large != want {
+				t.Errorf("%s: %d statements for 1 row, %d for 100; want %d", path, small, large, want)
+			}
+		}
 		// The hot single-object requests are one statement each.
 		task := alice.create("/api/tasks/", map[string]any{"workflow": workflow, "title": "counted"})
 		for _, c := range []struct {

@@ -64,8 +64,6 @@ const projectWorkflows = " WHERE w.project_id = p.id AND w.owner_id = p.owner_id
 // projectColumns are a project's own columns, without its counts.
 const projectColumns = `p.id, p.owner_id, p.name, p.description, p.created_at, p.updated_at`
 
-const projectPageSelect = `SELECT ` + projectColumns + ` FROM projects p`
-
 // countedProjects adds their counts to a page of projects of owner: one
 // join of their rows in project_counts, and of the owner's unfolded task
 // count changes grouped by project (u, one row per project). Found per

@@ -9,10 +9,11 @@ import (
 	"github.com/flowtrack/flowtrack"
 )
 
-const taskSelect = `
-	SELECT t.id, t.owner_id, t.project_id, t.workflow_id, t.title, t.description, t.status, t.priority,
-		t.due_date, t.completed_at, t.created_at, t.updated_at
-	FROM tasks t`
+const (
+	taskColumns = `SELECT t.id, t.owner_id, t.project_id, t.workflow_id, t.title, t.description, t.status, t.priority,
+		t.due_date, t.completed_at, t.created_at, t.updated_at`
+	taskSelect = taskColumns + ` FROM tasks t`
+)
 
 func scanTask(row interface{ Scan(...any) error }) (*flowtrack.Task, error) {
 	var t flowtrack.Task

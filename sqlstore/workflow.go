@@ -30,9 +30,10 @@ func unfoldedChanges(where string) string {
 		WHERE d.workflow_id IN (SELECT w.id FROM workflows w` + where + `))`
 }
 
-const workflowSelect = `
-	SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at, ` + workflowTaskCount + `
-	FROM workflows w`
+const (
+	workflowColumns = `SELECT w.id, w.owner_id, w.project_id, w.name, w.status, w.created_at, w.updated_at, ` + workflowTaskCount
+	workflowSelect  = workflowColumns + ` FROM workflows w`
+)
 
 func scanWorkflow(row interface{ Scan(...any) error }) (*flowtrack.Workflow, error) {
 	var w flowtrack.Workflow

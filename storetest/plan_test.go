@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,16 +31,45 @@ func TestListPlans(t *testing.T) {
 
 		check := func(name, collection string, lq flowtrack.ListQuery, noSort bool) {
 			t.Helper()
-			plan, err := db.ListPlan(context.Background(), user, collection, lq)
+			plans, err := db.ListPlan(context.Background(), user, collection, lq)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			text := strings.Join(plan, "\n")
-			if fullScan.MatchString(text) {
-				t.Errorf("%s: full scan of tasks:\n%s", name, text)
+			// A narrowed page's walk is what runs in order; the page
+			// after it runs only when the filter matches many rows.
+			ordered := "page"
+			if slices.ContainsFunc(plans, func(p sqlstore.StatementPlan) bool { return p.Name == "walk" }) {
+				ordered = "walk"
 			}
-			if noSort && sort.MatchString(text) {
-				t.Errorf("%s: sorts the user's rows:\n%s", name, text)
+			for _, plan := range plans {
+				text := strings.Join(plan.Plan, "\n")
+				if fullScan(text) {
+					t.Errorf("%s, %s: full scan of tasks:\n%s", name, plan.Name, text)
+				}
+				if noSort && strings.HasSuffix(plan.Name, ordered) && sort.MatchString(text) {
+					t.Errorf("%s, %s: sorts the user's rows:\n%s", name, plan.Name, text)
+				}
+				// A narrowed page's probe and sort read the filter's index,
+				// a LIMIT on each of its values, whatever the planner
+				// expects of them.
+				if (strings.HasSuffix(plan.Name, "probe") || strings.HasSuffix(plan.Name, "sorted")) && !filterIndex.MatchString(text) {
+					t.Errorf("%s, %s: does not read the filter's index:\n%s", name, plan.Name, text)
+				}
+			}
+		}
+		narrowed := func(name string, lq flowtrack.ListQuery) {
+			t.Helper()
+			check(name, "tasks", lq, lq.Cursor != nil)
+			plans, err := db.ListPlan(context.Background(), user, "tasks", lq)
+			ok(t, err, name)
+			var names []string
+			for _, plan := range plans {
+				names = append(names, plan.Name)
+			}
+			for _, want := range []string{"walk", "probe", "sorted"} {
+				if !slices.Contains(names, want) {
+					t.Errorf("%s: not narrowed: plans of %v", name, names)
+				}
 			}
 		}
 
@@ -75,6 +105,15 @@ func TestListPlans(t *testing.T) {
 					Search: []string{"task"}, Filter: cases["status"], Cursor: &flowtrack.Cursor{Key: key}}, true)
 			}
 		}
+		// Filters whose index is not the order's narrow the page.
+		byPriority := []flowtrack.OrderBy{{Field: "priority", Desc: true}}
+		narrowed("tasks of a status by priority", flowtrack.ListQuery{Filter: cases["status"], Order: byPriority, Limit: 20})
+		narrowed("tasks of a priority by title, cursor", flowtrack.ListQuery{Filter: cases["priority"],
+			Order: []flowtrack.OrderBy{{Field: "title"}}, Limit: 20, Cursor: &flowtrack.Cursor{Key: []any{"task 5", int64(5)}}})
+		narrowed("tasks of a workflow by priority, cursor", flowtrack.ListQuery{Filter: cases["workflow"], Order: byPriority,
+			Limit: 20, Cursor: &flowtrack.Cursor{Key: []any{int64(1), int64(5)}}})
+		narrowed("tasks of a project by due date, searched", flowtrack.ListQuery{Filter: cases["project"], Search: []string{"task 1"},
+			Order: []flowtrack.OrderBy{{Field: "due_date"}}, Limit: 20})
 		check("tasks of a workflow, cursor", "tasks", flowtrack.ListQuery{Filter: cases["workflow"], Limit: 20,
 			Cursor: &flowtrack.Cursor{Key: []any{int64(100), int64(5)}}}, true)
 		for _, field := range []string{"name", "created_at", "updated_at"} {
@@ -105,14 +144,25 @@ func TestListPlans(t *testing.T) {
 // planPatterns are what a plan shows for a full scan of the tasks table
 // and for a sort, on each engine. (Projects and workflows are few here, so
 // PostgreSQL rightly reads those small tables whole.)
-func planPatterns(engine string) (fullScan, sort *regexp.Regexp) {
+func planPatterns(engine string) (fullScan func(plan string) bool, sort *regexp.Regexp) {
 	if engine == "sqlite" {
-		// SEARCH uses an index range; SCAN reads a whole table or index.
-		return regexp.MustCompile(`(?m)\bSCAN (t|tasks)\b`),
-			regexp.MustCompile(`TEMP B-TREE`)
+		// SEARCH uses an index range; SCAN reads a whole table or index,
+		// or the rows of a subquery (a co-routine) of the same name.
+		scan := regexp.MustCompile(`(?m)^SCAN (t|tasks)\b(.*)$`)
+		return func(plan string) bool {
+			for _, m := range scan.FindAllStringSubmatch(plan, -1) {
+				if m[2] != "" || !strings.Contains(plan, "CO-ROUTINE "+m[1]+"\n") {
+					return true
+				}
+			}
+			return false
+		}, regexp.MustCompile(`TEMP B-TREE`)
 	}
-	return regexp.MustCompile(`Seq Scan on tasks`), regexp.MustCompile(`(?m)\bSort\b`)
+	return regexp.MustCompile(`Seq Scan on tasks`).MatchString, regexp.MustCompile(`(?m)\bSort\b`)
 }
+
+// filterIndex names the indexes a narrowed page's filter is read by.
+var filterIndex = regexp.MustCompile(`tasks_owner_(status|priority|workflow_created|project_created)\b`)
 
 func sampleKey(field string) any {
 	switch field {

@@ -158,6 +158,8 @@ func benchSize(ctx context.Context, o options, n int) error {
 	scenarios := []scenario{
 		{name: "list tasks", method: "GET", path: "/api/tasks/", conns: 32, token: access, bare: bareList},
 		{name: "list filtered", method: "GET", path: "/api/tasks/?status=todo&search=alpha&ordering=-priority", conns: 32, token: access, bare: bareList},
+		// The measured user has few blocked tasks (see rareBlocked).
+		{name: "list rare filter", method: "GET", path: "/api/tasks/?status=blocked&ordering=-priority", conns: 32, token: access, bare: bareList},
 		{name: "cursor filtered", method: "GET", path: cursorPath, conns: 32, token: access, bare: bareList,
 			small: &scenario{name: "cursor, small user", method: "GET", path: cursorPath, conns: 32, token: small}},
 		{name: "read task", method: "GET", path: fmt.Sprintf("/api/tasks/%d/", ds.task), conns: 32, token: access, bare: bareRead},

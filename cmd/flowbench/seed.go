@@ -153,7 +153,13 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 				workflows = append(workflows, wf.ID)
 			}
 		}
-		if err := bulkTasks(ctx, db.SQL(), u.ID, workflows, count); err != nil {
+		// The measured user has few blocked tasks, for the scenario of a
+		// filter that matches few rows.
+		blockedEvery := 4
+		if i == 0 {
+			blockedEvery = rareBlocked
+		}
+		if err := bulkTasks(ctx, db.SQL(), u.ID, workflows, count, blockedEvery); err != nil {
 			return nil, err
 		}
 		if i == 4 {
@@ -207,11 +213,17 @@ func seed(ctx context.Context, server, dir string, n int) (*dataset, error) {
 	return ds, nil
 }
 
+// rareBlocked is how many of the measured user's tasks there are for each
+// blocked one: 1 in 100 tasks, 1 in 100,000 and 10 in 1,000,000.
+const rareBlocked = 100000
+
 // bulkTasks inserts count tasks spread over workflows (whose projects it
 // looks up), in chunks, as the store would write them. Status, priority,
 // due date and title cycle with periods 4, 16, 5 and 3, so every
-// combination occurs evenly and no filter is correlated with an order.
-func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, count int) error {
+// combination occurs evenly and no filter is correlated with an order;
+// but only one task in blockedEvery (a multiple of 4) is blocked, the
+// rest of their quarter done.
+func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, count, blockedEvery int) error {
 	const chunk = 50000
 	now := time.Now().Add(-time.Duration(count) * time.Millisecond).UnixMicro()
 	for done := 0; done < count; done += chunk {
@@ -223,13 +235,14 @@ func bulkTasks(ctx context.Context, db *sql.DB, owner int64, workflows []int64, 
 				created_at, updated_at, title_fold, description_fold)
 			SELECT w.owner_id, w.project_id, w.id,
 				CASE n % 3 WHEN 0 THEN 'Alpha task ' ELSE 'Beta task ' END || n, 'Details of task ' || n,
-				CASE n % 4 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'blocked' ELSE 'done' END,
+				CASE n % 4 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress'
+					WHEN 2 THEN CASE n % CAST($6 AS BIGINT) WHEN 2 THEN 'blocked' ELSE 'done' END ELSE 'done' END,
 				(n / 4) % 4,
 				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
 				CAST($3 AS BIGINT) + n * 1000, CAST($3 AS BIGINT) + n * 1000,
 				CASE n % 3 WHEN 0 THEN 'alpha task ' ELSE 'beta task ' END || n, 'details of task ' || n
 			FROM seq, workflows w WHERE w.id = CAST($4 AS BIGINT) AND w.owner_id = CAST($5 AS BIGINT)`,
-			done+1, done+size, now, wf, owner)
+			done+1, done+size, now, wf, owner, blockedEvery)
 		if err != nil {
 			return fmt.Errorf("seed tasks: %w", err)
 		}

@@ -1,0 +1,207 @@
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/flowtrack/flowtrack"
+	"github.com/flowtrack/flowtrack/sqlstore"
+)
+
+// narrowedTasks is the size of the user of TestNarrowedLists: more
+// matches of one status than a narrowed page sorts (5,000), and more rows
+// than its walk reads.
+const narrowedTasks = 12000
+
+// TestNarrowedLists checks the pages of filtered task lists against the
+// user's tasks filtered and sorted here, for filters matching a few rows,
+// many rows late in the order, or most rows: each way a narrowed page is
+// read (its walk, the sorted matches, the walk on in order).
+func TestNarrowedLists(t *testing.T) {
+	EachEngine(t, func(t *testing.T, engine string) {
+		db := Open(t, engine)
+		ctx := context.Background()
+		user, wf := seedSkewedTasks(t, db)
+		sc := db.ForUser(user)
+		// Every task of the user, by the list that has no filter.
+		all, count, err := sc.TaskList(ctx, flowtrack.ListQuery{Limit: narrowedTasks + 1})
+		ok(t, err, "all tasks")
+		same(t, "tasks", count, narrowedTasks)
+
+		status := func(v ...string) flowtrack.Filter {
+			return flowtrack.Filter{Status: flowtrack.Set{Active: true, Values: v}}
+		}
+		filters := map[string]flowtrack.Filter{
+			"blocked (3)":             status("blocked"),
+			"in_progress (spread)":    status("in_progress"),
+			"done (the newest half)":  status("done"),
+			"todo (most)":             status("todo"),
+			"blocked or in_progress":  status("blocked", "in_progress"),
+			"urgent (12)":             {Priority: flowtrack.Set{Active: true, Values: []string{"urgent"}}},
+			"small workflow":          {Workflow: &wf[1]},
+			"done in small workflow":  {Workflow: &wf[1], Status: status("done").Status},
+			"no such status":          status("cancelled"),
+			"blocked, searched":       status("blocked"),
+			"done and urgent or high": {Status: status("done").Status, Priority: flowtrack.Set{Active: true, Values: []string{"urgent", "high"}}},
+		}
+		orders := [][]flowtrack.OrderBy{
+			{{Field: "priority", Desc: true}}, {{Field: "title"}}, {{Field: "created_at"}},
+			{{Field: "created_at", Desc: true}}, {{Field: "due_date"}}, {{Field: "updated_at", Desc: true}},
+			{{Field: "status"}, {Field: "priority", Desc: true}},
+		}
+		for name, f := range filters {
+			var search []string
+			if strings.HasSuffix(name, "searched") {
+				search = []string{"task 4"}
+			}
+			for _, order := range orders {
+				want := expectedTasks(all, f, search, order)
+				label := fmt.Sprintf("%s by %v", name, order)
+				check := func(what string, lq flowtrack.ListQuery, want []flowtrack.Task, wantCount int) {
+					t.Helper()
+					lq.Filter, lq.Search, lq.Order = f, search, order
+					got, count, err := sc.TaskList(ctx, lq)
+					ok(t, err, label+", "+what)
+					same(t, label+", "+what+": ids", taskIDs(got), taskIDs(want))
+					same(t, label+", "+what+": count", count, wantCount)
+				}
+				for _, limit := range []int{20, 100} {
+					check(fmt.Sprintf("first page of %d", limit), flowtrack.ListQuery{Limit: limit}, window(want, 0, limit), len(want))
+					check(fmt.Sprintf("second page of %d", limit), flowtrack.ListQuery{Limit: limit, Offset: limit}, window(want, limit, limit), len(want))
+				}
+				// Past the rows a walk reads, the count shows the page empty.
+				check("page past the walk", flowtrack.ListQuery{Limit: 100, Offset: 9950}, window(want, 9950, 100), len(want))
+				last := max(0, (len(want)-1)/20*20)
+				check("last page", flowtrack.ListQuery{Limit: 20, Last: true}, window(want, last, 20), len(want))
+				// Cursor pages hold Limit+1 rows and no count.
+				check("first cursor page", flowtrack.ListQuery{Limit: 20, Cursor: &flowtrack.Cursor{}}, window(want, 0, 21), -1)
+				if len(want) > 20 {
+					key := sortKey(want[19], order)
+					check("next cursor page", flowtrack.ListQuery{Limit: 20, Cursor: &flowtrack.Cursor{Key: key}}, window(want, 20, 21), -1)
+					before := slices.Clone(want[:19])
+					slices.Reverse(before)
+					check("previous cursor page", flowtrack.ListQuery{Limit: 20, Cursor: &flowtrack.Cursor{Key: key, Reverse: true}},
+						window(before, 0, 21), -1)
+				}
+			}
+		}
+	})
+}
+
+// seedSkewedTasks creates a user with narrowedTasks tasks in two
+// workflows, whose statuses and priorities are spread unevenly, and a
+// second user whose tasks match every filter; it returns the first user
+// and their workflows.
+func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (int64, [2]int64) {
+	t.Helper()
+	ctx := context.Background()
+	var user int64
+	var wf [2]int64
+	for i, name := range []string{"skewed", "other"} {
+		u := &flowtrack.User{Username: name, Email: "s@example.com", PasswordHash: "x", IsActive: true, DateJoined: flowtrack.Now()}
+		ok(t, db.UserCreate(ctx, u), "user")
+		sc := db.ForUser(u.ID)
+		p, err := sc.ProjectCreate(ctx, flowtrack.ProjectInput{Name: flowtrack.Some("P")})
+		ok(t, err, "project")
+		var ws [2]int64
+		for j := range ws {
+			w, err := sc.WorkflowCreate(ctx, flowtrack.WorkflowInput{ProjectID: flowtrack.Some(p.ID), Name: flowtrack.Some("W")})
+			ok(t, err, "workflow")
+			ws[j] = w.ID
+		}
+		n, statusSQL, prioritySQL := narrowedTasks, `
+				CASE WHEN n % 4000 = 1 THEN 'blocked' WHEN n % 97 = 0 THEN 'in_progress'
+					WHEN n > 6000 THEN 'done' ELSE 'todo' END`, `
+				CASE WHEN n % 1000 = 500 THEN 3 ELSE n % 3 END`
+		if i == 1 {
+			n, statusSQL, prioritySQL = 300, "CASE WHEN n % 2 = 0 THEN 'blocked' ELSE 'done' END", "3"
+		} else {
+			user, wf = u.ID, ws
+		}
+		_, err = db.SQL().ExecContext(ctx, `
+			WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1)
+			INSERT INTO tasks (owner_id, project_id, workflow_id, title, description, status, priority, due_date,
+				created_at, updated_at, title_fold, description_fold)
+			SELECT CAST($2 AS BIGINT), CAST($3 AS BIGINT),
+				CASE WHEN n % 100 = 7 THEN CAST($5 AS BIGINT) ELSE CAST($4 AS BIGINT) END,
+				'Task ' || (n % 500), 'about ' || n, `+statusSQL+`, `+prioritySQL+`,
+				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
+				1700000000000000 + n * 1000, 1800000000000000 - (n % 3000) * 1000, 'task ' || (n % 500), 'about ' || n
+			FROM seq`, n, u.ID, p.ID, ws[0], ws[1])
+		ok(t, err, "tasks")
+	}
+	_, err := db.SQL().ExecContext(ctx, "ANALYZE")
+	ok(t, err, "analyze")
+	return user, wf
+}
+
+// expectedTasks filters and sorts tasks as a list should.
+func expectedTasks(tasks []flowtrack.Task, f flowtrack.Filter, search []string, order []flowtrack.OrderBy) []flowtrack.Task {
+	var out []flowtrack.Task
+	for _, task := range tasks {
+		keep := (!f.Status.Active || slices.Contains(f.Status.Values, task.Status)) &&
+			(!f.Priority.Active || slices.Contains(f.Priority.Values, task.Priority)) &&
+			(f.Workflow == nil || *f.Workflow == task.WorkflowID)
+		for _, term := range search {
+			keep = keep && (strings.Contains(flowtrack.Fold(task.Title), term) || strings.Contains(flowtrack.Fold(task.Description), term))
+		}
+		if keep {
+			out = append(out, task)
+		}
+	}
+	slices.SortFunc(out, func(a, b flowtrack.Task) int {
+		ka, kb := sortKey(a, order), sortKey(b, order)
+		for i := range ka {
+			c := compareKey(ka[i], kb[i])
+			// id breaks ties in the direction of the last field.
+			desc := order[min(i, len(order)-1)].Desc
+			if c != 0 && desc {
+				return -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return out
+}
+
+// sortKey is a task's cursor key for an order: its sort values, then its id.
+func sortKey(task flowtrack.Task, order []flowtrack.OrderBy) []any {
+	var key []any
+	for _, o := range order {
+		key = append(key, task.SortKey(o.Field))
+	}
+	return append(key, task.ID)
+}
+
+func compareKey(a, b any) int {
+	switch a := a.(type) {
+	case int64:
+		return cmp.Compare(a, b.(int64))
+	case string:
+		return cmp.Compare(a, b.(string))
+	}
+	panic(fmt.Sprintf("sort value of type %T", a))
+}
+
+// window returns up to n of list from offset.
+func window(list []flowtrack.Task, offset, n int) []flowtrack.Task {
+	if offset >= len(list) {
+		return nil
+	}
+	return list[offset:min(len(list), offset+n)]
+}
+
+func taskIDs(list []flowtrack.Task) []int64 {
+	ids := []int64{}
+	for _, task := range list {
+		ids = append(ids, task.ID)
+	}
+	return ids
+}
