@@ -74,6 +74,7 @@ type DB struct {
 	engine      Engine
 	statements  atomic.Int64
 	counts      countCache         // see countCache
+	sizes       ownerSizes         // see ownerSizes
 	stop        context.CancelFunc // ends Maintain
 	maintained  chan struct{}      // closed when Maintain returned
 }

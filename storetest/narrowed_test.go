@@ -25,12 +25,27 @@ func TestNarrowedLists(t *testing.T) {
 	EachEngine(t, func(t *testing.T, engine string) {
 		db := Open(t, engine)
 		ctx := context.Background()
-		user, wf := seedSkewedTasks(t, db)
+		user, other, wf := seedSkewedTasks(t, db)
 		sc := db.ForUser(user)
 		// Every task of the user, by the list that has no filter.
 		all, count, err := sc.TaskList(ctx, flowtrack.ListQuery{Limit: narrowedTasks + 1})
 		ok(t, err, "all tasks")
 		same(t, "tasks", count, narrowedTasks)
+
+		// A user with fewer tasks than a walk reads: once their number is
+		// known (read with the first page), the page is the planner's.
+		small := db.ForUser(other)
+		smallAll, _, err := small.TaskList(ctx, flowtrack.ListQuery{Limit: 1000})
+		ok(t, err, "small user's tasks")
+		byPriority := []flowtrack.OrderBy{{Field: "priority", Desc: true}}
+		blocked := flowtrack.Filter{Status: flowtrack.Set{Active: true, Values: []string{"blocked"}}}
+		for i, want := range []int64{2, 1} {
+			before := db.Statements()
+			got, _, err := small.TaskList(ctx, flowtrack.ListQuery{Filter: blocked, Order: byPriority, Limit: 20, Cursor: &flowtrack.Cursor{}})
+			ok(t, err, "small user's blocked tasks")
+			same(t, fmt.Sprint("small user's blocked tasks, request ", i), taskIDs(got), taskIDs(window(expectedTasks(smallAll, blocked, nil, byPriority), 0, 21)))
+			same(t, fmt.Sprint("small user's statements, request ", i), db.Statements()-before, want)
+		}
 
 		status := func(v ...string) flowtrack.Filter {
 			return flowtrack.Filter{Status: flowtrack.Set{Active: true, Values: v}}
@@ -64,8 +79,14 @@ func TestNarrowedLists(t *testing.T) {
 				check := func(what string, lq flowtrack.ListQuery, want []flowtrack.Task, wantCount int) {
 					t.Helper()
 					lq.Filter, lq.Search, lq.Order = f, search, order
+					before := db.Statements()
 					got, count, err := sc.TaskList(ctx, lq)
 					ok(t, err, label+", "+what)
+					// At most: the version, the walk and the user's size,
+					// the count, the probe, the page, the account's check.
+					if n := db.Statements() - before; n > 7 {
+						t.Errorf("%s, %s: %d statements", label, what, n)
+					}
 					same(t, label+", "+what+": ids", taskIDs(got), taskIDs(want))
 					same(t, label+", "+what+": count", count, wantCount)
 				}
@@ -96,11 +117,9 @@ func TestNarrowedLists(t *testing.T) {
 // workflows, whose statuses and priorities are spread unevenly, and a
 // second user whose tasks match every filter; it returns the first user
 // and their workflows.
-func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (int64, [2]int64) {
+func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf [2]int64) {
 	t.Helper()
 	ctx := context.Background()
-	var user int64
-	var wf [2]int64
 	for i, name := range []string{"skewed", "other"} {
 		u := &flowtrack.User{Username: name, Email: "s@example.com", PasswordHash: "x", IsActive: true, DateJoined: flowtrack.Now()}
 		ok(t, db.UserCreate(ctx, u), "user")
@@ -119,6 +138,7 @@ func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (int64, [2]int64) {
 				CASE WHEN n % 1000 = 500 THEN 3 ELSE n % 3 END`
 		if i == 1 {
 			n, statusSQL, prioritySQL = 300, "CASE WHEN n % 2 = 0 THEN 'blocked' ELSE 'done' END", "3"
+			other = u.ID
 		} else {
 			user, wf = u.ID, ws
 		}
@@ -136,7 +156,7 @@ func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (int64, [2]int64) {
 	}
 	_, err := db.SQL().ExecContext(ctx, "ANALYZE")
 	ok(t, err, "analyze")
-	return user, wf
+	return user, other, wf
 }
 
 // expectedTasks filters and sorts tasks as a list should.
