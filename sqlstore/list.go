@@ -254,23 +254,13 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	if lq.Cursor != nil && len(lq.Cursor.Key) == len(exprs) {
 		b.and(keyset(b, exprs, desc, lq.Cursor.Key, reverse))
 	}
-	// The walk of a narrowed page orders its rows by the walk's own
-	// columns, where PostgreSQL sees that the walk is in order already:
-	// an expression on them, such as the due date's, it sorted.
-	var orderSQL, walkOrder []string
-	sortKeys := ""
+	var orderSQL, dirs []string
 	for i, e := range exprs {
 		dir := " ASC"
 		if desc[i] != reverse {
 			dir = " DESC"
 		}
-		orderSQL = append(orderSQL, e+dir)
-		if !isColumn(e) {
-			name := "sort_key_" + strconv.Itoa(i)
-			sortKeys += ", " + e + " AS " + name
-			e = spec.alias + "." + name
-		}
-		walkOrder = append(walkOrder, e+dir)
+		orderSQL, dirs = append(orderSQL, e+dir), append(dirs, dir)
 	}
 	where := b.whereSQL()
 	st := listSQL{
@@ -293,10 +283,22 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 				read += ", " + spec.alias + "." + col
 			}
 		}
+		// The walk orders its rows by its own columns, where PostgreSQL
+		// sees that they are in order already: an expression on them,
+		// such as the due date's, it sorted.
+		var walkOrder []string
+		for i, e := range exprs {
+			if !isColumn(e) {
+				name := "sort_key_" + strconv.Itoa(i)
+				read += ", " + e + " AS " + name
+				e = spec.alias + "." + name
+			}
+			walkOrder = append(walkOrder, e+dirs[i])
+		}
 		scope := slices.Concat(b.where[:scoped], b.where[keyed:])
 		filters := &query{where: b.where[scoped:keyed]}
 		st.narrowed = &narrowed{
-			columns: spec.columns, table: spec.table, alias: spec.alias, read: read + sortKeys,
+			columns: spec.columns, table: spec.table, alias: spec.alias, read: read,
 			order:   strings.Join(walkOrder, ", "),
 			scope:   (&query{where: scope}).whereSQL(),
 			filters: filters.whereSQL(), where: where, by: by, owner: owner, size: spec.size,

@@ -25,7 +25,7 @@ func TestNarrowedLists(t *testing.T) {
 	EachEngine(t, func(t *testing.T, engine string) {
 		db := Open(t, engine)
 		ctx := context.Background()
-		user, other, wf := seedSkewedTasks(t, db)
+		user, other, wf, otherWf := seedSkewedTasks(t, db)
 		sc := db.ForUser(user)
 		// Every task of the user, by the list that has no filter.
 		all, count, err := sc.TaskList(ctx, flowtrack.ListQuery{Limit: narrowedTasks + 1})
@@ -58,6 +58,7 @@ func TestNarrowedLists(t *testing.T) {
 			"blocked or in_progress":  status("blocked", "in_progress"),
 			"urgent (12)":             {Priority: flowtrack.Set{Active: true, Values: []string{"urgent"}}},
 			"small workflow":          {Workflow: &wf[1]},
+			"other user's workflow":   {Workflow: &otherWf[0]},
 			"done in small workflow":  {Workflow: &wf[1], Status: status("done").Status},
 			"no such status":          status("cancelled"),
 			"blocked, searched":       status("blocked"),
@@ -115,9 +116,9 @@ func TestNarrowedLists(t *testing.T) {
 
 // seedSkewedTasks creates a user with narrowedTasks tasks in two
 // workflows, whose statuses and priorities are spread unevenly, and a
-// second user whose tasks match every filter; it returns the first user
-// and their workflows.
-func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf [2]int64) {
+// second user whose tasks match every filter; it returns both users and
+// their workflows.
+func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf, otherWf [2]int64) {
 	t.Helper()
 	ctx := context.Background()
 	for i, name := range []string{"skewed", "other"} {
@@ -138,7 +139,7 @@ func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf [2]in
 				CASE WHEN n % 1000 = 500 THEN 3 ELSE n % 3 END`
 		if i == 1 {
 			n, statusSQL, prioritySQL = 300, "CASE WHEN n % 2 = 0 THEN 'blocked' ELSE 'done' END", "3"
-			other = u.ID
+			other, otherWf = u.ID, ws
 		} else {
 			user, wf = u.ID, ws
 		}
@@ -156,7 +157,7 @@ func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf [2]in
 	}
 	_, err := db.SQL().ExecContext(ctx, "ANALYZE")
 	ok(t, err, "analyze")
-	return user, other, wf
+	return user, other, wf, otherWf
 }
 
 // expectedTasks filters and sorts tasks as a list should.
