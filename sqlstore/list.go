@@ -341,9 +341,16 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 	err := func(tx conn) error {
 		var err error
 		// page runs the page's first statement after the leading ones,
-		// whose rows read takes, with the owner's size when p asks.
-		page := func(p pagePlan, leading []Statement, read func(i int, r Rows) error) error {
-			stmts := append(leading, p.first)
+		// whose rows read takes, and after its probe when p has one, with
+		// the owner's size when p asks.
+		page := func(p *pagePlan, leading []Statement, read func(i int, r Rows) error) error {
+			stmts := leading
+			probeAt := -1
+			if p.probe.SQL != "" {
+				probeAt, stmts = len(stmts), append(stmts, p.probe)
+			}
+			pageAt := len(stmts)
+			stmts = append(stmts, p.first)
 			if p.size.SQL != "" {
 				stmts = append(stmts, p.size)
 			}
@@ -351,7 +358,9 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 				switch {
 				case i < len(leading):
 					return read(i, r)
-				case i == len(leading):
+				case i == probeAt:
+					return scanOne(r, &p.found)
+				case i == pageAt:
 					rows, err = scanAll(r, scan)
 					return err
 				}
@@ -359,16 +368,16 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 				if err := scanOne(r, &tasks); err != nil {
 					return err
 				}
-				s.db.sizes.put(s.owner, tasks)
+				s.db.hints.sizes.put(s.owner, tasks)
 				return nil
 			})
 		}
 		if lq.Cursor != nil {
-			p := st.plan(lq.Limit+1, 0, &s.db.sizes)
-			if err := page(p, nil, nil); err != nil {
+			p := st.plan(lq.Limit+1, 0, &s.db.hints)
+			if err := page(&p, nil, nil); err != nil {
 				return err
 			}
-			rows, err = rest(ctx, tx, p, scan, rows, -1)
+			rows, err = rest(ctx, tx, &s.db.hints.sparse, p, scan, rows, -1)
 			return err
 		}
 		// The first statement is the count, or the version a remembered
@@ -415,25 +424,25 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 				return err
 			}
 		}
-		p := st.plan(lq.Limit, lq.PageOffset(count), &s.db.sizes)
+		p := st.plan(lq.Limit, lq.PageOffset(count), &s.db.hints)
 		if lq.Last {
-			if err := page(p, nil, nil); err != nil {
+			if err := page(&p, nil, nil); err != nil {
 				return err
 			}
-			rows, err = rest(ctx, tx, p, scan, rows, count)
+			rows, err = rest(ctx, tx, &s.db.hints.sparse, p, scan, rows, count)
 			return err
 		}
 		// Otherwise the first statement and the page go together, in one
 		// round trip where the engine allows; the page is dropped if the
 		// account is not usable.
-		err = page(p, []Statement{first}, func(_ int, r Rows) error { return scanOne(r, dest...) })
+		err = page(&p, []Statement{first}, func(_ int, r Rows) error { return scanOne(r, dest...) })
 		if err != nil {
 			return err
 		}
 		if err := finish(); err != nil {
 			return err
 		}
-		rows, err = rest(ctx, tx, p, scan, rows, count)
+		rows, err = rest(ctx, tx, &s.db.hints.sparse, p, scan, rows, count)
 		return err
 	}(s.db.reader())
 	if err != nil {
@@ -454,45 +463,75 @@ type pagePlan struct {
 	st        listSQL
 	n, offset int
 	limit     string
-	first     Statement // the page or, narrowed, its bounded walk
+	first     Statement // the page or, narrowed, its bounded walk or its sort
 	walked    bool      // first is the bounded walk
+	walk      Statement // narrowed, for a large owner: the bounded walk
+	probe     Statement // when not empty, first is the sort, whole if probe finds fewer than sortRows
+	found     int       // what probe found
 	size      Statement // when not empty, selects the owner's size, to remember
 }
 
-// plan returns how to read the page of n rows after offset, for an owner
-// whose size sizes may know (nil: not known). It adds the offset to the
-// list's arguments, so it is called once.
-func (st listSQL) plan(n, offset int, sizes *ownerSizes) pagePlan {
+// plan returns how to read the page of n rows after offset, with what
+// hints may know (nil: nothing). It adds the offset to the list's
+// arguments, so it is called once.
+func (st listSQL) plan(n, offset int, hints *planHints) pagePlan {
 	p := pagePlan{st: st, n: n, offset: offset, limit: st.q.limit(n, offset)}
 	p.first = Statement{st.pageSQL(p.limit), st.q.args}
 	nw := st.narrowed
 	if nw == nil {
 		return p
 	}
+	var sizes *recent[int64]
+	var sparse *recent[string]
+	if hints != nil {
+		sizes, sparse = &hints.sizes, &hints.sparse
+	}
 	tasks, known := sizes.get(nw.owner)
 	if !known {
 		p.size = Statement{nw.size, []any{nw.owner}}
 	}
+	if known && tasks <= walkRowsMin {
+		return p
+	}
 	// A page past the walk's rows is walked all the same: the list's
 	// count, which comes with it, may show that it is empty.
-	if p.walked = !known || tasks > walkRowsMin; p.walked {
-		p.first.SQL = nw.walkSQL(st.order, offset+n, p.limit)
+	p.walk = Statement{nw.walkSQL(st.order, offset+n, p.limit), st.q.args}
+	if rows, ok := sparse.get(nw.key()); ok && rows < sortRows {
+		b := &query{args: slices.Clone(st.q.args)}
+		p.first, p.probe = Statement{nw.sortedSQL(b, st.order, p.limit), b.args}, nw.probeSQL()
+		return p
 	}
+	p.first, p.walked = p.walk, true
 	return p
 }
 
 // rest completes a page whose first statement returned rows: a bounded
 // walk that fell short is followed by the page sorted from the filter's
-// index, when that holds few rows, or else by the walk in order. count is
-// the list's, or -1.
-func rest[T any](ctx context.Context, tx conn, p pagePlan, scan func(interface{ Scan(...any) error }) (*T, error),
+// index, when that holds few rows, or else by the walk in order; a sort
+// whose probe found more rows than it takes, by the walk. count is the
+// list's, or -1. sparse learns what the probes find.
+func rest[T any](ctx context.Context, tx conn, sparse *recent[string], p pagePlan, scan func(interface{ Scan(...any) error }) (*T, error),
 	rows []T, count int) ([]T, error) {
+	nw := p.st.narrowed
+	probed := p.probe.SQL != ""
+	if probed {
+		sparse.put(nw.key(), int64(p.found))
+		if p.found < sortRows {
+			return rows, nil
+		}
+		// The index holds more rows than it did: walk, as for any
+		// narrowed page.
+		var err error
+		if rows, err = collect(ctx, tx, scan, p.walk.SQL, p.walk.Args...); err != nil {
+			return nil, err
+		}
+		p.walked = true
+	}
 	// The walk is exact if it filled the page, or if the count shows no
 	// match beyond it.
 	if !p.walked || len(rows) == p.n || count >= 0 && p.offset+len(rows) >= count {
 		return rows, nil
 	}
-	nw := p.st.narrowed
 	// Yield before the statements that follow, as serve's yieldFirst does
 	// for writes: a request that runs this long (1.4 ms on SQLite for a
 	// status 10 of 1,000,000 tasks have) kept Go's scheduler serving the
@@ -502,12 +541,13 @@ func rest[T any](ctx context.Context, tx conn, p pagePlan, scan func(interface{ 
 	// ms; with the yield 55 and 67 ms, at the same 700 requests a second.
 	runtime.Gosched()
 	// The index holds at least the count's rows.
-	if count < sortRows {
+	if count < sortRows && !probed {
 		probe := nw.probeSQL()
 		var found int
 		if err := tx.QueryRowContext(ctx, probe.SQL, probe.Args...).Scan(&found); err != nil {
 			return nil, err
 		}
+		sparse.put(nw.key(), int64(found))
 		if found < sortRows {
 			b := &query{args: slices.Clone(p.st.q.args)}
 			return collect(ctx, tx, scan, nw.sortedSQL(b, p.st.order, p.limit), b.args...)

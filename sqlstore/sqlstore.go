@@ -74,7 +74,7 @@ type DB struct {
 	engine      Engine
 	statements  atomic.Int64
 	counts      countCache         // see countCache
-	sizes       ownerSizes         // see ownerSizes
+	hints       planHints          // see planHints
 	stop        context.CancelFunc // ends Maintain
 	maintained  chan struct{}      // closed when Maintain returned
 }

@@ -83,7 +83,7 @@ func TestRememberedCountsStayExact(t *testing.T) {
 				sc := db.ForUser(owner)
 				// A cursor's page, which has no count, has the store
 				// learn the user's number of tasks (see sqlstore's
-				// ownerSizes), which the first page would read too.
+				// planHints), which the first page would read too.
 				_, _, err := sc.TaskList(ctx, flowtrack.ListQuery{Filter: todoAlpha.Filter, Limit: 1, Cursor: &flowtrack.Cursor{}})
 				ok(t, err, step+": cursor page")
 				var ran [2]int64

@@ -111,6 +111,37 @@ func TestNarrowedLists(t *testing.T) {
 				}
 			}
 		}
+
+		// The store now remembers that few of the user's tasks are
+		// blocked, and sorts those for the next pages at once: the
+		// version of the remembered count, the probe and the sort, no walk.
+		before := db.Statements()
+		got, _, err := sc.TaskList(ctx, flowtrack.ListQuery{Filter: status("blocked"), Order: byPriority, Limit: 20})
+		ok(t, err, "blocked tasks, again")
+		same(t, "blocked tasks, again: ids", taskIDs(got), taskIDs(expectedTasks(all, status("blocked"), nil, byPriority)))
+		same(t, "blocked tasks, again: statements", db.Statements()-before, int64(3))
+		// Once more are
+		// blocked than the sort takes (10,000), its pages must be walked
+		// again: a sort would miss some.
+		_, err = db.SQL().ExecContext(ctx, `UPDATE tasks SET status = 'blocked' WHERE owner_id = $1 AND status IN ('todo', 'done')`, user)
+		ok(t, err, "block most tasks")
+		all, _, err = sc.TaskList(ctx, flowtrack.ListQuery{Limit: narrowedTasks + 1})
+		ok(t, err, "all tasks, most blocked")
+		blockedNow := status("blocked")
+		for _, order := range orders {
+			want := expectedTasks(all, blockedNow, nil, order)
+			label := fmt.Sprintf("blocked (most) by %v", order)
+			if len(want) <= 10000 {
+				t.Fatalf("%s: %d blocked, not more than the sort takes", label, len(want))
+			}
+			got, count, err := sc.TaskList(ctx, flowtrack.ListQuery{Filter: blockedNow, Order: order, Limit: 20})
+			ok(t, err, label)
+			same(t, label+": ids", taskIDs(got), taskIDs(window(want, 0, 20)))
+			same(t, label+": count", count, len(want))
+			got, _, err = sc.TaskList(ctx, flowtrack.ListQuery{Filter: blockedNow, Order: order, Limit: 20, Cursor: &flowtrack.Cursor{}})
+			ok(t, err, label+", cursor")
+			same(t, label+", cursor: ids", taskIDs(got), taskIDs(window(want, 0, 21)))
+		}
 	})
 }
 
