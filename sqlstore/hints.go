@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"fmt"
 	"sync"
 	"time"
 )
@@ -19,23 +18,76 @@ type planHints struct {
 	// sorts all 100). The size is the workflows' kept count, read with the
 	// page when it is not known.
 	sizes recent[int64]
-	// sparse holds, for a narrowed filter of an owner (see narrowed.key),
-	// how many rows its index held when last probed. Where that was fewer
-	// than the sort takes, the next pages are sorted from those rows at
-	// once, with the probe that shows they still are few, instead of first
-	// walking thousands of rows in order that hold none of them: 2 ms of a
-	// 2.5 ms page for a status 1 of 100,000 tasks have, on SQLite.
-	sparse recent[string]
+	// sparse holds, for a few narrowed filters of each owner, how many
+	// rows the filter's index held when last probed. Where that is fewer
+	// than the page's walk would read, the next pages are sorted from
+	// those rows at once, with the probe that shows they still are few,
+	// instead of first walking rows in order that hold few of them or none:
+	// the walk was 2 ms of a 2.5 ms page for a status 1 of 100,000 tasks
+	// have, on SQLite.
+	sparse recent[filterRows]
 }
 
-// recent remembers a figure for each key for a few seconds.
-type recent[K comparable] struct {
+// sparseFilters is how many of an owner's filters sparse remembers, so
+// that no owner's requests can crowd out another's hints.
+const sparseFilters = 4
+
+// filterRows is what sparse holds for an owner: filters (narrowed.filter)
+// and their index's rows, until a time each.
+type filterRows [sparseFilters]struct {
+	filter string
+	rows   int64
+	until  time.Time
+}
+
+// size returns the owner's number of tasks, if known.
+func (h *planHints) size(owner int64) (int64, bool) {
+	if h == nil {
+		return 0, false
+	}
+	return h.sizes.get(owner)
+}
+
+// rows returns how many rows the owner's filter's index held when last
+// probed, if known.
+func (h *planHints) rows(owner int64, filter string) (int64, bool) {
+	if h == nil {
+		return 0, false
+	}
+	known, _ := h.sparse.get(owner)
+	now := time.Now()
+	for _, f := range known {
+		if f.filter == filter && now.Before(f.until) {
+			return f.rows, true
+		}
+	}
+	return 0, false
+}
+
+// probed remembers that the owner's filter's index holds rows, first
+// of the owner's filters, the one probed longest ago dropped.
+func (h *planHints) probed(owner int64, filter string, rows int64) {
+	h.sparse.update(owner, func(known filterRows) filterRows {
+		next := filterRows{{filter, rows, time.Now().Add(hintFor)}}
+		i := 1
+		for _, f := range known {
+			if f.filter != "" && f.filter != filter && i < sparseFilters {
+				next[i] = f
+				i++
+			}
+		}
+		return next
+	})
+}
+
+// recent remembers a value for each owner for a few seconds.
+type recent[V any] struct {
 	mu sync.Mutex
-	m  map[K]figure
+	m  map[int64]figure[V]
 }
 
-type figure struct {
-	n     int64
+type figure[V any] struct {
+	v     V
 	until time.Time
 }
 
@@ -44,32 +96,36 @@ const (
 	// past the walk's bound meanwhile has pages that walk all of them for
 	// at most that long.
 	hintFor = 10 * time.Second
-	// hintsMax bounds the memory of each kind of hint: up to about 100
-	// bytes a key.
+	// hintsMax bounds the memory of each kind of hint: the owners
+	// remembered, up to about 200 bytes each.
 	hintsMax = 10000
 )
 
-// get returns the figure of key, if known.
-func (c *recent[K]) get(key K) (int64, bool) {
-	if c == nil {
-		return 0, false
-	}
+// get returns the owner's value, if known.
+func (c *recent[V]) get(owner int64) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[key]
+	e, ok := c.m[owner]
 	if !ok || time.Now().After(e.until) {
-		return 0, false
+		var none V
+		return none, false
 	}
-	return e.n, true
+	return e.v, true
 }
 
-// put remembers the figure of key.
-func (c *recent[K]) put(key K, n int64) {
+// put remembers the owner's value.
+func (c *recent[V]) put(owner int64, v V) {
+	c.update(owner, func(V) V { return v })
+}
+
+// update remembers what change makes of the owner's value (the zero
+// value if none is known).
+func (c *recent[V]) update(owner int64, change func(V) V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
 	if len(c.m) >= hintsMax || c.m == nil {
-		kept := map[K]figure{}
+		kept := map[int64]figure[V]{}
 		for k, e := range c.m {
 			if now.Before(e.until) && len(kept) < hintsMax/2 {
 				kept[k] = e
@@ -77,11 +133,9 @@ func (c *recent[K]) put(key K, n int64) {
 		}
 		c.m = kept
 	}
-	c.m[key] = figure{n, now.Add(hintFor)}
-}
-
-// key names the narrowed filter's rows in its index: the owner's, with
-// one of the values.
-func (nw *narrowed) key() string {
-	return fmt.Sprint(nw.owner, nw.by.column, nw.by.values)
+	var v V
+	if e, ok := c.m[owner]; ok && now.Before(e.until) {
+		v = e.v
+	}
+	c.m[owner] = figure[V]{change(v), now.Add(hintFor)}
 }

@@ -146,6 +146,7 @@ type narrowed struct {
 	filters string // WHERE: the filter's and the search's
 	where   string // WHERE: all of them
 	by      *narrowBy
+	filter  string // names by among the owner's filters (see planHints)
 	owner   int64
 	size    string // see listSpec
 }
@@ -207,6 +208,13 @@ func (nw *narrowed) probeSQL() Statement {
 func (nw *narrowed) sortedSQL(b *query, order, limit string) string {
 	return nw.columns + " FROM (" + nw.rows(b, nw.read, 2*sortRows) + ") " + nw.alias + nw.where +
 		" ORDER BY " + order + limit
+}
+
+// sorted is the narrowed list's page sorted from the filter's index
+// (sortedSQL), with its LIMIT clause limit.
+func (st listSQL) sorted(limit string) Statement {
+	b := &query{args: slices.Clone(st.q.args)}
+	return Statement{st.narrowed.sortedSQL(b, st.order, limit), b.args}
 }
 
 // buildList writes the statements of a list for one owner. With
@@ -301,7 +309,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 			columns: spec.columns, table: spec.table, alias: spec.alias, read: read,
 			order:   strings.Join(walkOrder, ", "),
 			scope:   (&query{where: scope}).whereSQL(),
-			filters: filters.whereSQL(), where: where, by: by, owner: owner, size: spec.size,
+			filters: filters.whereSQL(), where: where, by: by, filter: fmt.Sprint(by.column, by.values), owner: owner, size: spec.size,
 		}
 	}
 	// The count kept with the workflows, when the filter allows it, reads
@@ -377,7 +385,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 			if err := page(&p, nil, nil); err != nil {
 				return err
 			}
-			rows, err = rest(ctx, tx, &s.db.hints.sparse, p, scan, rows, -1)
+			rows, err = rest(ctx, tx, &s.db.hints, p, scan, rows, -1)
 			return err
 		}
 		// The first statement is the count, or the version a remembered
@@ -429,7 +437,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 			if err := page(&p, nil, nil); err != nil {
 				return err
 			}
-			rows, err = rest(ctx, tx, &s.db.hints.sparse, p, scan, rows, count)
+			rows, err = rest(ctx, tx, &s.db.hints, p, scan, rows, count)
 			return err
 		}
 		// Otherwise the first statement and the page go together, in one
@@ -442,7 +450,7 @@ func list[T any](ctx context.Context, s *scope, spec listSpec, lq flowtrack.List
 		if err := finish(); err != nil {
 			return err
 		}
-		rows, err = rest(ctx, tx, &s.db.hints.sparse, p, scan, rows, count)
+		rows, err = rest(ctx, tx, &s.db.hints, p, scan, rows, count)
 		return err
 	}(s.db.reader())
 	if err != nil {
@@ -465,7 +473,7 @@ type pagePlan struct {
 	limit     string
 	first     Statement // the page or, narrowed, its bounded walk or its sort
 	walked    bool      // first is the bounded walk
-	walk      Statement // narrowed, for a large owner: the bounded walk
+	walk      Statement // narrowed, unless the owner is known to be small: the bounded walk
 	probe     Statement // when not empty, first is the sort, whole if probe finds fewer than sortRows
 	found     int       // what probe found
 	size      Statement // when not empty, selects the owner's size, to remember
@@ -481,12 +489,7 @@ func (st listSQL) plan(n, offset int, hints *planHints) pagePlan {
 	if nw == nil {
 		return p
 	}
-	var sizes *recent[int64]
-	var sparse *recent[string]
-	if hints != nil {
-		sizes, sparse = &hints.sizes, &hints.sparse
-	}
-	tasks, known := sizes.get(nw.owner)
+	tasks, known := hints.size(nw.owner)
 	if !known {
 		p.size = Statement{nw.size, []any{nw.owner}}
 	}
@@ -496,9 +499,10 @@ func (st listSQL) plan(n, offset int, hints *planHints) pagePlan {
 	// A page past the walk's rows is walked all the same: the list's
 	// count, which comes with it, may show that it is empty.
 	p.walk = Statement{nw.walkSQL(st.order, offset+n, p.limit), st.q.args}
-	if rows, ok := sparse.get(nw.key()); ok && rows < sortRows {
-		b := &query{args: slices.Clone(st.q.args)}
-		p.first, p.probe = Statement{nw.sortedSQL(b, st.order, p.limit), b.args}, nw.probeSQL()
+	// Sort the filter's rows at once if they were fewer than the walk
+	// reads a moment ago (and so fewer than the sort takes).
+	if rows, ok := hints.rows(nw.owner, nw.filter); ok && rows < int64(min(sortRows, walkRows(offset+n))) {
+		p.first, p.probe = st.sorted(p.limit), nw.probeSQL()
 		return p
 	}
 	p.first, p.walked = p.walk, true
@@ -509,13 +513,13 @@ func (st listSQL) plan(n, offset int, hints *planHints) pagePlan {
 // walk that fell short is followed by the page sorted from the filter's
 // index, when that holds few rows, or else by the walk in order; a sort
 // whose probe found more rows than it takes, by the walk. count is the
-// list's, or -1. sparse learns what the probes find.
-func rest[T any](ctx context.Context, tx conn, sparse *recent[string], p pagePlan, scan func(interface{ Scan(...any) error }) (*T, error),
+// list's, or -1. hints learn what the probes find.
+func rest[T any](ctx context.Context, tx conn, hints *planHints, p pagePlan, scan func(interface{ Scan(...any) error }) (*T, error),
 	rows []T, count int) ([]T, error) {
 	nw := p.st.narrowed
 	probed := p.probe.SQL != ""
 	if probed {
-		sparse.put(nw.key(), int64(p.found))
+		hints.probed(nw.owner, nw.filter, int64(p.found))
 		if p.found < sortRows {
 			return rows, nil
 		}
@@ -547,10 +551,10 @@ func rest[T any](ctx context.Context, tx conn, sparse *recent[string], p pagePla
 		if err := tx.QueryRowContext(ctx, probe.SQL, probe.Args...).Scan(&found); err != nil {
 			return nil, err
 		}
-		sparse.put(nw.key(), int64(found))
+		hints.probed(nw.owner, nw.filter, int64(found))
 		if found < sortRows {
-			b := &query{args: slices.Clone(p.st.q.args)}
-			return collect(ctx, tx, scan, nw.sortedSQL(b, p.st.order, p.limit), b.args...)
+			sorted := p.st.sorted(p.limit)
+			return collect(ctx, tx, scan, sorted.SQL, sorted.Args...)
 		}
 	}
 	return collect(ctx, tx, scan, p.st.pageSQL(p.limit), p.st.q.args...)
@@ -589,9 +593,8 @@ func (db *DB) ListPlan(ctx context.Context, userID int64, collection string, lq 
 	}
 	stmts := []named{{"page", Statement{st.pageSQL(p.limit), st.q.args}}}
 	if p.walked {
-		b := &query{args: slices.Clone(st.q.args)}
 		stmts = append(stmts, named{"walk", p.first}, named{"probe", st.narrowed.probeSQL()},
-			named{"sorted", Statement{st.narrowed.sortedSQL(b, st.order, p.limit), b.args}})
+			named{"sorted", st.sorted(p.limit)})
 	}
 	if lq.Cursor == nil {
 		stmts = append(stmts, named{"count", Statement{st.count, st.countArgs}})
