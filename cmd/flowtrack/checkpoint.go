@@ -29,8 +29,8 @@ func checkpoint(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	// to its 4 MB floor before the first collection, which took the
 	// process from 2.5 MB to 5.7 MB resident over eight minutes of a
 	// benchmark; collecting at 10 % growth (after returning what start-up
-	// left) keeps it near 3.3 MB, for a collection of a small heap every
-	// half minute. A GOGC set by the operator stands.
+	// left) kept it at 3.8-4.6 MB, for a collection of a small heap every
+	// minute or two. A GOGC set by the operator stands.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(10)
 		debug.FreeOSMemory()
