@@ -473,7 +473,6 @@ type pagePlan struct {
 	limit     string
 	first     Statement // the page or, narrowed, its bounded walk or its sort
 	walked    bool      // first is the bounded walk
-	walk      Statement // narrowed, unless the owner is known to be small: the bounded walk
 	probe     Statement // when not empty, first is the sort, whole if probe finds fewer than sortRows
 	found     int       // what probe found
 	size      Statement // when not empty, selects the owner's size, to remember
@@ -496,16 +495,15 @@ func (st listSQL) plan(n, offset int, hints *planHints) pagePlan {
 	if known && tasks <= walkRowsMin {
 		return p
 	}
-	// A page past the walk's rows is walked all the same: the list's
-	// count, which comes with it, may show that it is empty.
-	p.walk = Statement{nw.walkSQL(st.order, offset+n, p.limit), st.q.args}
 	// Sort the filter's rows at once if they were fewer than the walk
 	// reads a moment ago (and so fewer than the sort takes).
 	if rows, ok := hints.rows(nw.owner, nw.filter); ok && rows < int64(min(sortRows, walkRows(offset+n))) {
 		p.first, p.probe = st.sorted(p.limit), nw.probeSQL()
 		return p
 	}
-	p.first, p.walked = p.walk, true
+	// A page past the walk's rows is walked all the same: the list's
+	// count, which comes with it, may show that it is empty.
+	p.first.SQL, p.walked = nw.walkSQL(st.order, offset+n, p.limit), true
 	return p
 }
 
@@ -526,7 +524,8 @@ func rest[T any](ctx context.Context, tx conn, hints *planHints, p pagePlan, sca
 		// The index holds more rows than it did: walk, as for any
 		// narrowed page.
 		var err error
-		if rows, err = collect(ctx, tx, scan, p.walk.SQL, p.walk.Args...); err != nil {
+		walk := nw.walkSQL(p.st.order, p.offset+p.n, p.limit)
+		if rows, err = collect(ctx, tx, scan, walk, p.st.q.args...); err != nil {
 			return nil, err
 		}
 		p.walked = true
