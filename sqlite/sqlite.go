@@ -98,6 +98,7 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 			opts.Log.Warn("no checkpoint process; checkpointing in this process", slog.Any("error", err))
 		}
 	}
+	caches := &cacheRelease{read: read}
 	return sqlstore.New(read, write, sqlstore.Engine{
 		Name:              "sqlite",
 		IsUniqueViolation: isUniqueViolation,
@@ -106,8 +107,11 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 		// instr, unlike LIKE, takes every character literally and keeps
 		// the statement from being re-planned for each bound pattern.
 		Contains: func(column, placeholder string) string { return "instr(" + column + ", " + placeholder + ") > 0" },
-		Maintain: checkpoints.maintain,
-		Release:  checkpoints.release,
+		Maintain: func(ctx context.Context) {
+			checkpoints.maintain(ctx)
+			caches.maintain(ctx)
+		},
+		Release: checkpoints.release,
 	}), nil
 }
 
