@@ -31,7 +31,10 @@ var migrations embed.FS
 // from 26 MB to 48 MB, and creates filled the writer's, 3 MB more, with
 // no throughput to show for either: the operating system caches the file
 // as well, and a reader's cache is dropped whenever the writer commits.
-const pragmas = "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(" + busyTimeout + ")&_pragma=cache_size(-500)"
+const pragmas = "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(" + busyTimeout + ")&_pragma=" + cacheSize
+
+// cacheSize is each connection's page cache: 500 KiB.
+const cacheSize = "cache_size(-500)"
 
 // busyTimeout is how many milliseconds a statement waits for a lock.
 const busyTimeout = "10000"
@@ -98,7 +101,13 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 			opts.Log.Warn("no checkpoint process; checkpointing in this process", slog.Any("error", err))
 		}
 	}
-	caches := &cacheRelease{read: read}
+	caches, err := openCacheRelease(path)
+	if err != nil {
+		checkpoints.release()
+		write.Close()
+		read.Close()
+		return nil, err
+	}
 	return sqlstore.New(read, write, sqlstore.Engine{
 		Name:              "sqlite",
 		IsUniqueViolation: isUniqueViolation,
@@ -111,7 +120,9 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 			checkpoints.maintain(ctx)
 			caches.maintain(ctx)
 		},
-		Release: checkpoints.release,
+		Release: func() error {
+			return errors.Join(checkpoints.release(), caches.close())
+		},
 	}), nil
 }
 
