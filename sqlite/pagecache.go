@@ -44,7 +44,7 @@ type cacheRelease struct {
 // openCacheRelease opens the release's connection to the file at path,
 // with the cache size every connection of the store has.
 func openCacheRelease(path string) (*cacheRelease, error) {
-	db, err := sql.Open("sqlite", fileName(path)+"?"+pragmas+"&_pragma=query_only(1)")
+	db, err := sql.Open("sqlite", readerName(path))
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func TestReleaseGivesAStarvedCacheItsPagesBack(t *testing.T) {
 	if err := release.release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", fileName(path)+"?"+pragmas+"&_pragma=query_only(1)")
+	db, err := sql.Open("sqlite", readerName(path))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", name+"?"+pragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open("sqlite", readerName(path))
 	if err != nil {
 		write.Close()
 		return nil, err
@@ -124,6 +124,12 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.DB, error) 
 			return errors.Join(checkpoints.release(), caches.close())
 		},
 	}), nil
+}
+
+// readerName is the driver's name for a connection that only reads the
+// file at path, with every connection's pragmas.
+func readerName(path string) string {
+	return fileName(path) + "?" + pragmas + "&_pragma=query_only(1)"
 }
 
 // fileName is the driver's name for the file at path.
