@@ -151,11 +151,27 @@ type narrowed struct {
 	size    string // see listSpec
 }
 
-// narrowBy is a filter that keeps the rows whose column has one of
-// values, which an index (owner_id, column, ...) walked in orderBy finds.
+// narrowBy is a filter whose rows an index (owner_id, expr, ...), walked
+// in orderBy, finds: those where expr meets one of parts, each a few
+// bounds (as "= value", or a range of dates).
 type narrowBy struct {
-	column, orderBy string
-	values          []any
+	expr, orderBy string
+	parts         [][]bound
+}
+
+// bound is a comparison of a narrowBy's expression with a value.
+type bound struct {
+	op    string
+	value any
+}
+
+// equalTo returns the parts of a filter on values of one column.
+func equalTo(values []any) [][]bound {
+	parts := make([][]bound, len(values))
+	for i, v := range values {
+		parts[i] = []bound{{"=", v}}
+	}
+	return parts
 }
 
 // Bounds of a narrowed page: the rows the walk reads for a page that ends
@@ -184,12 +200,16 @@ func isColumn(expr string) bool {
 }
 
 // rows selects what of the owner's rows in the filter's index, up to max
-// for each value; b holds the owner as $1 and takes the values.
+// for each of its parts; b holds the owner as $1 and takes the values.
 func (nw *narrowed) rows(b *query, what string, max int) string {
-	parts := make([]string, len(nw.by.values))
-	for i, v := range nw.by.values {
-		parts[i] = "SELECT * FROM (SELECT " + what + " FROM " + nw.table + " WHERE " + nw.alias + ".owner_id = $1 AND " +
-			nw.by.column + " = " + b.arg(v) + " ORDER BY " + nw.by.orderBy + " LIMIT " + strconv.Itoa(max) + ") r"
+	parts := make([]string, len(nw.by.parts))
+	for i, part := range nw.by.parts {
+		where := " WHERE " + nw.alias + ".owner_id = $1"
+		for _, bd := range part {
+			where += " AND " + nw.by.expr + " " + bd.op + " " + b.arg(bd.value)
+		}
+		parts[i] = "SELECT * FROM (SELECT " + what + " FROM " + nw.table + where +
+			" ORDER BY " + nw.by.orderBy + " LIMIT " + strconv.Itoa(max) + ") r"
 	}
 	return strings.Join(parts, " UNION ALL ")
 }
@@ -284,7 +304,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 	if spec.narrows != nil {
 		by = spec.narrows(lq.Filter, order[0].Field)
 	}
-	if by != nil && len(by.values) > 0 {
+	if by != nil && len(by.parts) > 0 {
 		read := strings.TrimPrefix(spec.columns, "SELECT ")
 		if len(lq.Search) > 0 {
 			for _, col := range spec.search {
@@ -309,7 +329,7 @@ func buildList(spec listSpec, contains func(column, placeholder string) string, 
 			columns: spec.columns, table: spec.table, alias: spec.alias, read: read,
 			order:   strings.Join(walkOrder, ", "),
 			scope:   (&query{where: scope}).whereSQL(),
-			filters: filters.whereSQL(), where: where, by: by, filter: fmt.Sprint(by.column, by.values), owner: owner, size: spec.size,
+			filters: filters.whereSQL(), where: where, by: by, filter: fmt.Sprint(by.expr, by.parts), owner: owner, size: spec.size,
 		}
 	}
 	// The count kept with the workflows, when the filter allows it, reads
@@ -763,7 +783,7 @@ var workflowList = listSpec{
 var taskList = listSpec{
 	table: "tasks t", alias: "t", columns: taskColumns,
 	order: map[string]string{"title": "t.title", "status": "t.status", "priority": "t.priority",
-		"due_date":   "COALESCE(t.due_date, '" + flowtrack.NoDueDate + "')",
+		"due_date":   dueKey,
 		"created_at": "t.created_at", "updated_at": "t.updated_at"},
 	search: []string{"title_fold", "description_fold"},
 	filter: func(b *query, f flowtrack.Filter) {
@@ -779,16 +799,26 @@ var taskList = listSpec{
 		if f.Priority.Active {
 			b.in("t.priority", anys(priorityRanks(f.Priority.Values)))
 		}
+		// A bound on the due date is written on dueKey as well, which
+		// it implies where there is a due date: the walk in due date
+		// order then seeks to it in the index instead of reading the
+		// dates outside it (0.74 s on PostgreSQL for due dates up to
+		// one of 2025 downward, with 800,000 of 1,000,000 tasks later).
 		if f.DueFrom != nil {
-			b.and("t.due_date >= " + b.arg(string(*f.DueFrom)))
+			p := b.arg(string(*f.DueFrom))
+			b.and("t.due_date >= " + p + " AND " + dueKey + " >= " + p)
 		}
 		if f.DueTo != nil {
-			b.and("t.due_date <= " + b.arg(string(*f.DueTo)))
+			p := b.arg(string(*f.DueTo))
+			b.and("t.due_date <= " + p + " AND " + dueKey + " <= " + p)
 		}
 		if f.Overdue != nil {
-			overdue := "(t.due_date < " + b.arg(string(f.Today)) + " AND t.status <> 'done')"
+			p := b.arg(string(f.Today))
+			overdue := "(t.due_date < " + p + " AND t.status <> 'done')"
 			if !*f.Overdue {
 				overdue = "NOT COALESCE(" + overdue + ", FALSE)"
+			} else {
+				overdue += " AND " + dueKey + " < " + p
 			}
 			b.and(overdue)
 		}
@@ -812,18 +842,48 @@ var taskList = listSpec{
 	narrows: func(f flowtrack.Filter, field string) *narrowBy {
 		switch {
 		case f.Workflow != nil && field != "created_at":
-			return &narrowBy{"t.workflow_id", "t.workflow_id, t.created_at, t.id", []any{*f.Workflow}}
+			return &narrowBy{"t.workflow_id", "t.workflow_id, t.created_at, t.id", equalTo([]any{*f.Workflow})}
 		case f.Project != nil && field != "created_at":
-			return &narrowBy{"t.project_id", "t.project_id, t.created_at, t.id", []any{*f.Project}}
+			return &narrowBy{"t.project_id", "t.project_id, t.created_at, t.id", equalTo([]any{*f.Project})}
 		case f.Status.Active && field != "status":
-			return &narrowBy{"t.status", "t.status, t.id", anys(slices.Compact(slices.Sorted(slices.Values(f.Status.Values))))}
+			return &narrowBy{"t.status", "t.status, t.id", equalTo(anys(slices.Compact(slices.Sorted(slices.Values(f.Status.Values)))))}
 		case f.Priority.Active && field != "priority":
 			ranks := priorityRanks(f.Priority.Values)
 			slices.Sort(ranks)
-			return &narrowBy{"t.priority", "t.priority, t.id", anys(slices.Compact(ranks))}
+			return &narrowBy{"t.priority", "t.priority, t.id", equalTo(anys(slices.Compact(ranks)))}
+		case field != "due_date":
+			return dueBefore(f)
 		}
 		return nil
 	},
+}
+
+// dueKey is a task's due date as the list sorts it and its index holds
+// it: without one, after every date.
+const dueKey = "COALESCE(t.due_date, '" + flowtrack.NoDueDate + "')"
+
+// dueBefore narrows a filter that bounds the due date from above (due
+// before a date, or overdue) to a range of the due date's index, where
+// the filter, on t.due_date, cannot seek: a page of tasks due by a date
+// in 2024, when none of 1,000,000 were, walked them all (0.15-0.79 s on
+// PostgreSQL; 4-6 ms narrowed). A date from below only does not narrow:
+// tasks with no due date are at the index's end, and would be read with
+// the range.
+func dueBefore(f flowtrack.Filter) *narrowBy {
+	var part []bound
+	if f.DueTo != nil {
+		part = append(part, bound{"<=", string(*f.DueTo)})
+	}
+	if f.Overdue != nil && *f.Overdue {
+		part = append(part, bound{"<", string(f.Today)})
+	}
+	if part == nil {
+		return nil
+	}
+	if f.DueFrom != nil {
+		part = append(part, bound{">=", string(*f.DueFrom)})
+	}
+	return &narrowBy{dueKey, dueKey + ", t.id", [][]bound{part}}
 }
 
 func priorityRanks(priorities []string) []int64 {

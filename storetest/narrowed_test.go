@@ -63,6 +63,11 @@ func TestNarrowedLists(t *testing.T) {
 			"no such status":          status("cancelled"),
 			"blocked, searched":       status("blocked"),
 			"done and urgent or high": {Status: status("done").Status, Priority: flowtrack.Set{Active: true, Values: []string{"urgent", "high"}}},
+			"due by 2024-01-01 (6)":   {DueTo: date("2024-01-01")},
+			"due in 2024 (6)":         {DueFrom: date("2024-01-01"), DueTo: date("2024-12-31")},
+			"overdue (4)":             {Overdue: boolPtr(true), Today: "2025-01-01"},
+			"due by 2025-03-01":       {DueTo: date("2025-03-01")},
+			"due from 2027":           {DueFrom: date("2027-01-01")},
 		}
 		orders := [][]flowtrack.OrderBy{
 			{{Field: "priority", Desc: true}}, {{Field: "title"}}, {{Field: "created_at"}},
@@ -149,7 +154,8 @@ func TestNarrowedLists(t *testing.T) {
 
 // seedSkewedTasks creates a user with narrowedTasks tasks in two
 // workflows, whose statuses and priorities are spread unevenly, and a
-// second user whose tasks match every filter; it returns both users and
+// second user whose tasks match every filter; six of the user's tasks
+// are due in 2024, two of them done. It returns both users and
 // their workflows.
 func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf, otherWf [2]int64) {
 	t.Helper()
@@ -183,7 +189,8 @@ func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf, othe
 			SELECT CAST($2 AS BIGINT), CAST($3 AS BIGINT),
 				CASE WHEN n % 100 = 7 THEN CAST($5 AS BIGINT) ELSE CAST($4 AS BIGINT) END,
 				'Task ' || (n % 500), 'about ' || n, `+statusSQL+`, `+prioritySQL+`,
-				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN '2025-03-01' WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
+				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN CASE WHEN n % 2000 = 1 THEN '2024-01-01' ELSE '2025-03-01' END
+					WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
 				1700000000000000 + n * 1000, 1800000000000000 - (n % 3000) * 1000, 'task ' || (n % 500), 'about ' || n
 			FROM seq`, n, u.ID, p.ID, ws[0], ws[1])
 		ok(t, err, "tasks")
@@ -199,7 +206,10 @@ func expectedTasks(tasks []flowtrack.Task, f flowtrack.Filter, search []string, 
 	for _, task := range tasks {
 		keep := (!f.Status.Active || slices.Contains(f.Status.Values, task.Status)) &&
 			(!f.Priority.Active || slices.Contains(f.Priority.Values, task.Priority)) &&
-			(f.Workflow == nil || *f.Workflow == task.WorkflowID)
+			(f.Workflow == nil || *f.Workflow == task.WorkflowID) &&
+			(f.DueFrom == nil || task.DueDate != nil && *task.DueDate >= *f.DueFrom) &&
+			(f.DueTo == nil || task.DueDate != nil && *task.DueDate <= *f.DueTo) &&
+			(f.Overdue == nil || *f.Overdue == (task.DueDate != nil && *task.DueDate < f.Today && task.Status != "done"))
 		for _, term := range search {
 			keep = keep && (strings.Contains(flowtrack.Fold(task.Title), term) || strings.Contains(flowtrack.Fold(task.Description), term))
 		}

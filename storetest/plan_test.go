@@ -114,6 +114,25 @@ func TestListPlans(t *testing.T) {
 			Limit: 20, Cursor: &flowtrack.Cursor{Key: []any{int64(1), int64(5)}}})
 		narrowed("tasks of a project by due date, searched", flowtrack.ListQuery{Filter: cases["project"], Search: []string{"task 1"},
 			Order: []flowtrack.OrderBy{{Field: "due_date"}}, Limit: 20})
+		narrowed("tasks due in a range by priority", flowtrack.ListQuery{Filter: cases["due range"], Order: byPriority, Limit: 20})
+		narrowed("overdue tasks by title, cursor", flowtrack.ListQuery{Filter: cases["overdue"],
+			Order: []flowtrack.OrderBy{{Field: "title"}}, Limit: 20, Cursor: &flowtrack.Cursor{}})
+		// In due date order, the due date's bounds are the index's: the
+		// walk seeks to them, both ways.
+		for _, desc := range []bool{false, true} {
+			for _, name := range []string{"due range", "overdue"} {
+				label := fmt.Sprintf("%s by due date desc=%v, cursor", name, desc)
+				lq := flowtrack.ListQuery{Filter: cases[name], Order: []flowtrack.OrderBy{{Field: "due_date", Desc: desc}}, Limit: 20, Cursor: &flowtrack.Cursor{}}
+				check(label, "tasks", lq, true)
+				plans, err := db.ListPlan(context.Background(), user, "tasks", lq)
+				ok(t, err, label)
+				for _, plan := range plans {
+					if text := strings.Join(plan.Plan, "\n"); !dueSeek.MatchString(text) {
+						t.Errorf("%s, %s: does not seek to the due date:\n%s", label, plan.Name, text)
+					}
+				}
+			}
+		}
 		check("tasks of a workflow, cursor", "tasks", flowtrack.ListQuery{Filter: cases["workflow"], Limit: 20,
 			Cursor: &flowtrack.Cursor{Key: []any{int64(100), int64(5)}}}, true)
 		for _, field := range []string{"name", "created_at", "updated_at"} {
@@ -162,7 +181,10 @@ func planPatterns(engine string) (fullScan func(plan string) bool, sort *regexp.
 }
 
 // filterIndex names the indexes a narrowed page's filter is read by.
-var filterIndex = regexp.MustCompile(`tasks_owner_(status|priority|workflow_created|project_created)\b`)
+var filterIndex = regexp.MustCompile(`tasks_owner_(status|priority|workflow_created|project_created|due)\b`)
+
+// dueSeek is an index range of the due dates, on SQLite or PostgreSQL.
+var dueSeek = regexp.MustCompile(`tasks_owner_due \(owner_id=\? AND <expr>|Index Cond: \(\(owner_id = \S+\) AND \(COALESCE\(due_date`)
 
 func sampleKey(field string) any {
 	switch field {
