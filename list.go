@@ -86,8 +86,13 @@ func Fold(s string) string {
 	return cases.Fold().String(s)
 }
 
-// NoDueDate is the sort value of a task without a due date: after every date.
-const NoDueDate = "9999-12-31"
+// NoDueDate is the sort value of a task without a due date: after every
+// date, and not a date itself (there is no 32nd), so that it sorts apart
+// from a task due on LastDate.
+const NoDueDate = "9999-12-32"
+
+// LastDate is the last date there is.
+const LastDate = "9999-12-31"
 
 // SortKey returns the value a task sorts by for a field of its ordering.
 func (t *Task) SortKey(field string) any {

@@ -175,7 +175,7 @@ var (
 			"priority": {"t.priority", filterPriority}},
 		orders: map[string]string{"id": "t.id", "title": "t.title", "owner": "u.username_key", "project": "p.name",
 			"workflow": "w.name", "status": "t.status", "priority": "t.priority",
-			"due_date": "COALESCE(t.due_date, '9999-12-31')", "created_at": "t.created_at", "updated_at": "t.updated_at"},
+			"due_date": dueKey, "created_at": "t.created_at", "updated_at": "t.updated_at"},
 		overdue: true,
 	}
 	adminLog = adminListSpec{

@@ -51,23 +51,25 @@ func TestNarrowedLists(t *testing.T) {
 			return flowtrack.Filter{Status: flowtrack.Set{Active: true, Values: v}}
 		}
 		filters := map[string]flowtrack.Filter{
-			"blocked (3)":             status("blocked"),
-			"in_progress (spread)":    status("in_progress"),
-			"done (the newest half)":  status("done"),
-			"todo (most)":             status("todo"),
-			"blocked or in_progress":  status("blocked", "in_progress"),
-			"urgent (12)":             {Priority: flowtrack.Set{Active: true, Values: []string{"urgent"}}},
-			"small workflow":          {Workflow: &wf[1]},
-			"other user's workflow":   {Workflow: &otherWf[0]},
-			"done in small workflow":  {Workflow: &wf[1], Status: status("done").Status},
-			"no such status":          status("cancelled"),
-			"blocked, searched":       status("blocked"),
-			"done and urgent or high": {Status: status("done").Status, Priority: flowtrack.Set{Active: true, Values: []string{"urgent", "high"}}},
-			"due by 2024-01-01 (6)":   {DueTo: date("2024-01-01")},
-			"due in 2024 (6)":         {DueFrom: date("2024-01-01"), DueTo: date("2024-12-31")},
-			"overdue (4)":             {Overdue: boolPtr(true), Today: "2025-01-01"},
-			"due by 2025-03-01":       {DueTo: date("2025-03-01")},
-			"due from 2027":           {DueFrom: date("2027-01-01")},
+			"blocked (3)":              status("blocked"),
+			"in_progress (spread)":     status("in_progress"),
+			"done (the newest half)":   status("done"),
+			"todo (most)":              status("todo"),
+			"blocked or in_progress":   status("blocked", "in_progress"),
+			"urgent (12)":              {Priority: flowtrack.Set{Active: true, Values: []string{"urgent"}}},
+			"small workflow":           {Workflow: &wf[1]},
+			"other user's workflow":    {Workflow: &otherWf[0]},
+			"done in small workflow":   {Workflow: &wf[1], Status: status("done").Status},
+			"no such status":           status("cancelled"),
+			"blocked, searched":        status("blocked"),
+			"done and urgent or high":  {Status: status("done").Status, Priority: flowtrack.Set{Active: true, Values: []string{"urgent", "high"}}},
+			"due by 2024-01-01 (6)":    {DueTo: date("2024-01-01")},
+			"due in 2024 (6)":          {DueFrom: date("2024-01-01"), DueTo: date("2024-12-31")},
+			"overdue (4)":              {Overdue: boolPtr(true), Today: "2025-01-01"},
+			"due by 2025-03-01":        {DueTo: date("2025-03-01")},
+			"due from 2027":            {DueFrom: date("2027-01-01")},
+			"due from 2028 (1)":        {DueFrom: date("2028-01-01")},
+			"due on the last date (1)": {DueFrom: date(flowtrack.LastDate), DueTo: date(flowtrack.LastDate)},
 		}
 		orders := [][]flowtrack.OrderBy{
 			{{Field: "priority", Desc: true}}, {{Field: "title"}}, {{Field: "created_at"}},
@@ -155,7 +157,8 @@ func TestNarrowedLists(t *testing.T) {
 // seedSkewedTasks creates a user with narrowedTasks tasks in two
 // workflows, whose statuses and priorities are spread unevenly, and a
 // second user whose tasks match every filter; six of the user's tasks
-// are due in 2024, two of them done. It returns both users and
+// are due in 2024, two of them done, and one on the last date, which
+// sorts before those with none. It returns both users and
 // their workflows.
 func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf, otherWf [2]int64) {
 	t.Helper()
@@ -190,7 +193,7 @@ func seedSkewedTasks(t *testing.T, db *sqlstore.DB) (user, other int64, wf, othe
 				CASE WHEN n % 100 = 7 THEN CAST($5 AS BIGINT) ELSE CAST($4 AS BIGINT) END,
 				'Task ' || (n % 500), 'about ' || n, `+statusSQL+`, `+prioritySQL+`,
 				CASE n % 5 WHEN 0 THEN NULL WHEN 1 THEN CASE WHEN n % 2000 = 1 THEN '2024-01-01' ELSE '2025-03-01' END
-					WHEN 2 THEN '2026-06-15' WHEN 3 THEN '2026-12-01' ELSE '2027-01-31' END,
+					WHEN 2 THEN '2026-06-15' WHEN 3 THEN CASE WHEN n = 3 THEN '`+flowtrack.LastDate+`' ELSE '2026-12-01' END ELSE '2027-01-31' END,
 				1700000000000000 + n * 1000, 1800000000000000 - (n % 3000) * 1000, 'task ' || (n % 500), 'about ' || n
 			FROM seq`, n, u.ID, p.ID, ws[0], ws[1])
 		ok(t, err, "tasks")

@@ -81,6 +81,7 @@ func TestListPlans(t *testing.T) {
 			"status":      {Status: flowtrack.Set{Active: true, Values: []string{"todo", "done"}}},
 			"priority":    {Priority: flowtrack.Set{Active: true, Values: []string{"high"}}},
 			"due range":   {DueFrom: date("2026-01-01"), DueTo: date("2026-12-31")},
+			"due from":    {DueFrom: date("2027-01-01")},
 			"overdue":     {Overdue: boolPtr(true), Today: "2026-06-01"},
 			"not overdue": {Overdue: boolPtr(false), Today: "2026-06-01"},
 		}
@@ -115,12 +116,13 @@ func TestListPlans(t *testing.T) {
 		narrowed("tasks of a project by due date, searched", flowtrack.ListQuery{Filter: cases["project"], Search: []string{"task 1"},
 			Order: []flowtrack.OrderBy{{Field: "due_date"}}, Limit: 20})
 		narrowed("tasks due in a range by priority", flowtrack.ListQuery{Filter: cases["due range"], Order: byPriority, Limit: 20})
+		narrowed("tasks due from a date by title", flowtrack.ListQuery{Filter: cases["due from"], Order: []flowtrack.OrderBy{{Field: "title"}}, Limit: 20})
 		narrowed("overdue tasks by title, cursor", flowtrack.ListQuery{Filter: cases["overdue"],
 			Order: []flowtrack.OrderBy{{Field: "title"}}, Limit: 20, Cursor: &flowtrack.Cursor{}})
 		// In due date order, the due date's bounds are the index's: the
 		// walk seeks to them, both ways.
 		for _, desc := range []bool{false, true} {
-			for _, name := range []string{"due range", "overdue"} {
+			for _, name := range []string{"due range", "overdue", "due from"} {
 				label := fmt.Sprintf("%s by due date desc=%v, cursor", name, desc)
 				lq := flowtrack.ListQuery{Filter: cases[name], Order: []flowtrack.OrderBy{{Field: "due_date", Desc: desc}}, Limit: 20, Cursor: &flowtrack.Cursor{}}
 				check(label, "tasks", lq, true)
@@ -129,6 +131,8 @@ func TestListPlans(t *testing.T) {
 				for _, plan := range plans {
 					if text := strings.Join(plan.Plan, "\n"); !dueSeek.MatchString(text) {
 						t.Errorf("%s, %s: does not seek to the due date:\n%s", label, plan.Name, text)
+					} else if name == "due from" && !dueBounded.MatchString(text) {
+						t.Errorf("%s, %s: does not stop at the last date:\n%s", label, plan.Name, text)
 					}
 				}
 			}
@@ -181,10 +185,14 @@ func planPatterns(engine string) (fullScan func(plan string) bool, sort *regexp.
 }
 
 // filterIndex names the indexes a narrowed page's filter is read by.
-var filterIndex = regexp.MustCompile(`tasks_owner_(status|priority|workflow_created|project_created|due)\b`)
+var filterIndex = regexp.MustCompile(`tasks_owner_(status|priority|workflow_created|project_created|due_key)\b`)
 
 // dueSeek is an index range of the due dates, on SQLite or PostgreSQL.
-var dueSeek = regexp.MustCompile(`tasks_owner_due \(owner_id=\? AND <expr>|Index Cond: \(\(owner_id = \S+\) AND \(COALESCE\(due_date`)
+var dueSeek = regexp.MustCompile(`tasks_owner_due_key \(owner_id=\? AND <expr>|Index Cond: \(\(owner_id = \S+\) AND \(COALESCE\(due_date`)
+
+// dueBounded is a range of due dates bounded from both ends, so that one
+// from a date stops before the tasks with none.
+var dueBounded = regexp.MustCompile(`tasks_owner_due_key \(owner_id=\? AND <expr>>\? AND <expr><\?\)|COALESCE\(due_date, '9999-12-32'::text\) <= '9999-12-31'::text`)
 
 func sampleKey(field string) any {
 	switch field {
