@@ -26,11 +26,23 @@ type cursorPayload struct {
 func (s *Server) encodeCursor(order string, c flowtrack.Cursor) string {
 	b, _ := json.Marshal(cursorPayload{Order: order, Reverse: c.Reverse, Key: c.Key})
 	payload := base64.RawURLEncoding.EncodeToString(b)
-	return payload + "." + base64.RawURLEncoding.EncodeToString(s.cursorMAC(payload))
+	return payload + "." + base64.RawURLEncoding.EncodeToString(s.cursorMAC(order, payload))
 }
 
-func (s *Server) cursorMAC(payload string) []byte {
+// dueKeyVersion is signed with the payload of a cursor of an ordering by
+// due date. A task without a due date sorts as flowtrack.NoDueDate, which
+// was 9999-12-31 before migration 00010: a cursor from before that holds
+// it would resume at the wrong row, and a process from before given one
+// of today's would end the list early. So each refuses the other's, as
+// for any stale cursor ("Invalid cursor"); other orderings' cursors stay
+// good across the upgrade.
+const dueKeyVersion = "due key 2\x00"
+
+func (s *Server) cursorMAC(order, payload string) []byte {
 	m := hmac.New(sha256.New, s.cfg.CursorKey)
+	if strings.Contains(order, "due_date") {
+		m.Write([]byte(dueKeyVersion))
+	}
 	m.Write([]byte(payload))
 	return m.Sum(nil)[:16]
 }
@@ -44,7 +56,7 @@ func (s *Server) decodeCursor(raw, order string, fields []string, sample func(st
 	payload, mac, ok := strings.Cut(raw, ".")
 	// Strict decoding: a signature has exactly one spelling.
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(mac)
-	if !ok || err != nil || !hmac.Equal(sig, s.cursorMAC(payload)) {
+	if !ok || err != nil || !hmac.Equal(sig, s.cursorMAC(order, payload)) {
 		return nil, errInvalidCursor
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(payload)

@@ -9,6 +9,8 @@ package api_test
 // by GET after their timestamps were fixed, so the comparisons are exact.
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -19,6 +21,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowtrack/flowtrack/api"
+	"github.com/flowtrack/flowtrack/storetest"
 )
 
 // ltM is a JSON object, wanted or decoded.
@@ -1265,6 +1270,38 @@ func TestCursorEnvelope(t *testing.T) {
 		for _, o := range bp.Results {
 			if id := int64(o["id"].(float64)); !fx.foreign["/api/tasks/"][id] {
 				t.Errorf("bob's list holds task %d, which is not his", id)
+			}
+		}
+	})
+}
+
+// TestCursorOfDueDateFromBefore checks that a cursor of an ordering by
+// due date signed as before migration 00010, when a task without a due
+// date sorted as 9999-12-31, is refused rather than resumed at the wrong
+// row, while cursors of other orderings signed so stay good.
+func TestCursorOfDueDateFromBefore(t *testing.T) {
+	key := []byte("cursor-key-of-the-test-0123456789")
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		fx := ltSetup(t, setup(t, engine, func(c *api.Config) { c.CursorKey = key }))
+		for _, tc := range []struct {
+			ordering string
+			status   int
+		}{{"due_date", 404}, {"-due_date", 404}, {"title,due_date", 404}, {"title", 200}, {"-priority", 200}} {
+			base := "/api/tasks/?ordering=" + url.QueryEscape(tc.ordering) + "&page_size=2&cursor="
+			p := fx.cursorGet(t, base)
+			if p.Next == nil {
+				t.Fatalf("%s: no next page", tc.ordering)
+			}
+			u, _ := url.Parse(*p.Next)
+			cur := u.Query().Get("cursor")
+			fx.cursorGet(t, base+url.QueryEscape(cur)) // today's cursor works
+			payload, _, _ := strings.Cut(cur, ".")
+			m := hmac.New(sha256.New, key)
+			m.Write([]byte(payload))
+			before := payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+			r := fx.alice.do("GET", base+url.QueryEscape(before), nil)
+			if r.Status != tc.status || tc.status == 404 && string(r.Body) != `{"detail":"Invalid cursor"}` {
+				t.Errorf("%s: cursor signed as before: %d %s, want %d", tc.ordering, r.Status, r.Body, tc.status)
 			}
 		}
 	})
