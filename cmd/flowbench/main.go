@@ -51,6 +51,7 @@ type options struct {
 	runs      int
 	only      []string
 	hold      bool
+	logs      string
 }
 
 func bench(args []string) error {
@@ -65,6 +66,7 @@ func bench(args []string) error {
 	flags.IntVar(&o.runs, "runs", 3, "runs per scenario; the median is reported")
 	flags.StringVar(&only, "scenarios", "", "only these scenarios, comma-separated (default all)")
 	flags.BoolVar(&o.hold, "hold", false, "seed the first size, start both servers and keep them up for probing until interrupted; measure nothing")
+	flags.StringVar(&o.logs, "logs", "", "keep the servers' logs (FlowTrack's has each request's duration) in this directory, as SIZE-flowtrack.log and SIZE-bare.log")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -125,6 +127,10 @@ func benchSize(ctx context.Context, o options, n int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if o.logs != "" {
+		// Deferred before the servers' stops, so it runs after them.
+		defer keepLogs(dir, o.logs, n)
+	}
 	ds, err := seed(ctx, o.db, dir, n)
 	if err != nil {
 		return err
@@ -307,6 +313,23 @@ func median(runs []load, srv *process) run {
 		r.errors = max(r.errors, l.errors)
 	}
 	return r
+}
+
+// keepLogs copies the servers' logs of size n from dir into logs.
+func keepLogs(dir, logs string, n int) {
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "flowbench: -logs:", err)
+		return
+	}
+	for _, name := range []string{"flowtrack", "bare"} {
+		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(logs, fmt.Sprintf("%d-%s.log", n, name)), b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "flowbench: -logs:", err)
+		}
+	}
 }
 
 // process is a server under test, pinned to the first core.
