@@ -9,9 +9,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -322,11 +324,13 @@ func keepLogs(dir, logs string, n int) {
 		return
 	}
 	for _, name := range []string{"flowtrack", "bare"} {
-		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(logs, fmt.Sprintf("%d-%s.log", n, name)), b, 0o644)
+		// A run before may have left its log of this size there.
+		to := filepath.Join(logs, fmt.Sprintf("%d-%s.log", n, name))
+		if err := os.Remove(to); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintln(os.Stderr, "flowbench: -logs:", err)
+			continue
 		}
-		if err != nil {
+		if err := copyFile(filepath.Join(dir, name+".log"), to); err != nil {
 			fmt.Fprintln(os.Stderr, "flowbench: -logs:", err)
 		}
 	}

@@ -49,18 +49,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	apiCfg.AllowSignup = cfg.allowSignup
 	apiCfg.CursorKey = deriveKey(key, "flowtrack list cursors")
 	// One hasher, so the bound on concurrent hashing covers both logins.
-	hashes := runtime.NumCPU()
-	hasher := password.NewHasher(password.OWASP, hashes)
+	hasher := password.NewHasher(password.OWASP, runtime.NumCPU())
 	// NewHasher's dummy hash leaves 19 MiB behind, still live at the
 	// first collection, which set the next one's goal at twice that: an
 	// idle server held 39 MB, where it holds 19 MB once this is freed.
 	debug.FreeOSMemory()
-	if getenv("GOMEMLIMIT") == "" {
-		// Each hash leaves its 19 MiB behind as garbage; a soft limit sized
-		// to the hashes that may run at once makes the collector return it
-		// before a flood of logins piles it up.
-		debug.SetMemoryLimit(int64(hashes)*2*int64(password.OWASP.Memory)<<10 + 40<<20)
-	}
 	adminCfg := admin.DefaultConfig
 	adminCfg.SecureCookies = cfg.secureCookies
 	// One set of attempts in progress, so the API's and the panel's logins take turns together.
