@@ -124,8 +124,23 @@ func TestListPlans(t *testing.T) {
 			plans, err := db.ListPlan(context.Background(), user, "tasks", lq)
 			ok(t, err, name)
 			for _, plan := range plans {
-				if strings.HasSuffix(plan.Name, "probe") && !slices.ContainsFunc(plan.Plan, func(l string) bool { return strings.Contains(l, "tasks_owner_due_key") }) {
+				if strings.HasSuffix(plan.Name, "probe") && !slices.ContainsFunc(plan.Plan, func(l string) bool { return strings.Contains(l, "tasks_owner_due_key_scoped") }) {
 					t.Errorf("%s, %s: does not read the due date's index:\n%s", name, plan.Name, strings.Join(plan.Plan, "\n"))
+				}
+			}
+		}
+		// A workflow's or a project's page in another order, walked when
+		// it holds many tasks, checks them in the order's index.
+		for name, lq := range map[string]flowtrack.ListQuery{
+			"tasks of a workflow by priority": {Filter: cases["workflow"], Order: byPriority, Limit: 20},
+			"tasks of a project by update, cursor": {Filter: cases["project"], Order: []flowtrack.OrderBy{{Field: "updated_at", Desc: true}},
+				Limit: 20, Cursor: &flowtrack.Cursor{}},
+		} {
+			plans, err := db.ListPlan(context.Background(), user, "tasks", lq)
+			ok(t, err, name)
+			for _, plan := range plans {
+				if text := strings.Join(plan.Plan, "\n"); strings.HasSuffix(plan.Name, "page") && !scopedWalk(engine, text) {
+					t.Errorf("%s, %s: does not check the workflow or project in the order's index:\n%s", name, plan.Name, text)
 				}
 			}
 		}
@@ -197,16 +212,28 @@ func planPatterns(engine string) (fullScan func(plan string) bool, sort *regexp.
 }
 
 // filterIndex names the indexes a narrowed page's filter is read by.
-var filterIndex = regexp.MustCompile(`tasks_owner_(status|priority|workflow_created|project_created|due_key)\b`)
+var filterIndex = regexp.MustCompile(`tasks_owner_(status_scoped|priority_scoped|workflow_created|project_created|due_key_scoped)\b`)
 
 // dueSeek is an index range of the due dates, on SQLite or PostgreSQL.
-var dueSeek = regexp.MustCompile(`tasks_owner_due_key \(owner_id=\? AND <expr>|Index Cond: \(\(owner_id = \S+\) AND \(COALESCE\(due_date`)
+var dueSeek = regexp.MustCompile(`tasks_owner_due_key_scoped \(owner_id=\? AND <expr>|Index Cond: \(\(owner_id = \S+\) AND \(COALESCE\(due_date`)
 
 // dueBounded is a range of due dates bounded from both ends, so that one
 // from a date stops before the tasks with none. (A filter from a date has
 // no other upper bound than the last date, which PostgreSQL's generic
 // plan shows as a parameter.)
-var dueBounded = regexp.MustCompile(`tasks_owner_due_key \(owner_id=\? AND <expr>>\? AND <expr><\?\)|Index Cond: .*COALESCE\(due_date, '9999-12-32'::text\) <= ('9999-12-31'::text|\$\d+)`)
+var dueBounded = regexp.MustCompile(`tasks_owner_due_key_scoped \(owner_id=\? AND <expr>>\? AND <expr><\?\)|Index Cond: .*COALESCE\(due_date, '9999-12-32'::text\) <= ('9999-12-31'::text|\$\d+)`)
+
+// scopedWalk tells whether a plan walks an order's index that carries
+// the task's workflow and project. PostgreSQL shows the filter on them
+// among the index's conditions; SQLite checks a condition on an index's
+// columns before it reads the row, but its plan shows only the index.
+func scopedWalk(engine, plan string) bool {
+	if engine == "sqlite" {
+		return regexp.MustCompile(`USING INDEX tasks_owner_(priority|updated)_scoped \(owner_id=\?\)`).MatchString(plan)
+	}
+	return regexp.MustCompile(`Index Scan (Backward )?using tasks_owner_(priority|updated)_scoped on tasks`).MatchString(plan) &&
+		regexp.MustCompile(`Index Cond: .*\((workflow|project)_id = `).MatchString(plan)
+}
 
 func sampleKey(field string) any {
 	switch field {
