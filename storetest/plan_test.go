@@ -223,16 +223,22 @@ var dueSeek = regexp.MustCompile(`tasks_owner_due_key_scoped \(owner_id=\? AND <
 // plan shows as a parameter.)
 var dueBounded = regexp.MustCompile(`tasks_owner_due_key_scoped \(owner_id=\? AND <expr>>\? AND <expr><\?\)|Index Cond: .*COALESCE\(due_date, '9999-12-32'::text\) <= ('9999-12-31'::text|\$\d+)`)
 
-// scopedWalk tells whether a plan walks an order's index that carries
-// the task's workflow and project. PostgreSQL shows the filter on them
-// among the index's conditions; SQLite checks a condition on an index's
-// columns before it reads the row, but its plan shows only the index.
+// A walk of an order's index that carries the task's workflow and
+// project: SQLite's plan shows only the index (it checks a condition on
+// an index's columns before it reads the row); PostgreSQL's also shows
+// the filter on them among the index's conditions.
+var (
+	scopedWalkSQLite   = regexp.MustCompile(`USING INDEX tasks_owner_(priority|updated)_scoped \(owner_id=\?\)`)
+	scopedWalkPostgres = regexp.MustCompile(`Index Scan (Backward )?using tasks_owner_(priority|updated)_scoped on tasks`)
+	scopedCond         = regexp.MustCompile(`Index Cond: .*\((workflow|project)_id = `)
+)
+
+// scopedWalk tells whether a plan on engine is such a walk.
 func scopedWalk(engine, plan string) bool {
 	if engine == "sqlite" {
-		return regexp.MustCompile(`USING INDEX tasks_owner_(priority|updated)_scoped \(owner_id=\?\)`).MatchString(plan)
+		return scopedWalkSQLite.MatchString(plan)
 	}
-	return regexp.MustCompile(`Index Scan (Backward )?using tasks_owner_(priority|updated)_scoped on tasks`).MatchString(plan) &&
-		regexp.MustCompile(`Index Cond: .*\((workflow|project)_id = `).MatchString(plan)
+	return scopedWalkPostgres.MatchString(plan) && scopedCond.MatchString(plan)
 }
 
 func sampleKey(field string) any {

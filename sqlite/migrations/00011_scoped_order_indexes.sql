@@ -3,7 +3,8 @@
 -- a page of one workflow or project walked in another order checks them
 -- in the index and reads only the matching rows: a project whose 200,000
 -- tasks were the oldest of 1,000,000, by last update, read the other
--- 800,000 rows first (0.2 s), where its index entries take 0.06 s.
+-- 800,000 rows first (a page took 316 ms), where its index entries
+-- take 74 ms.
 DROP INDEX tasks_owner_updated;
 DROP INDEX tasks_owner_title;
 DROP INDEX tasks_owner_status;
